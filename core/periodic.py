@@ -1,0 +1,56 @@
+"""Runs the periodic jobs listed in settings.PERIODIC_JOBS, once, under a lock.
+
+The lock is a row in the database cache-free table `core_joblock`, so with several
+app processes exactly one runner acts at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import JobLock
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "periodic"
+LOCK_TTL = timedelta(minutes=30)
+
+
+def _acquire(owner: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        # A stale lock (a runner that died) is taken over after LOCK_TTL.
+        JobLock.objects.filter(name=LOCK_NAME, expires_at__lt=now).delete()
+        try:
+            JobLock.objects.create(name=LOCK_NAME, owner=owner, expires_at=now + LOCK_TTL)
+        except IntegrityError:
+            return False
+    return True
+
+
+def _release(owner: str) -> None:
+    JobLock.objects.filter(name=LOCK_NAME, owner=owner).delete()
+
+
+def run_all(owner: str = "manual") -> dict[str, dict]:
+    """Run every job once. Returns {job: {"seconds": …, "result": …}}; {} if another runner holds the lock."""
+    if not _acquire(owner):
+        log.info("periodic run skipped: another runner holds the lock")
+        return {}
+    report: dict[str, dict] = {}
+    try:
+        for dotted in settings.PERIODIC_JOBS:
+            module_name, func_name = dotted.rsplit(".", 1)
+            func = getattr(import_module(module_name), func_name)
+            started = time.perf_counter()
+            result = func()
+            report[dotted] = {"seconds": round(time.perf_counter() - started, 3), "result": result}
+    finally:
+        _release(owner)
+    return report

@@ -1,0 +1,70 @@
+"""The access module: subtree scoping, and "not yours" answered as "not found"."""
+
+import pytest
+
+from core.errors import NotFound
+from orgs import access
+from orgs.models import OrgNode, Role
+from tests.kernelapp.models import Widget
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subtree_covers_descendants_only(node):
+    town = node("T01")
+    ids = set(OrgNode.objects.filter(access.subtree_q(town)).values_list("code", flat=True))
+    assert "T01" in ids and "T01V01" in ids and "T01V01G1" in ids
+    assert not any(code.startswith("T02") for code in ids)
+    assert "C" not in ids and "D01" not in ids
+    # treebeard agrees with the range query
+    assert ids == {n.code for n in OrgNode.objects.get_tree(town)}
+
+
+def test_town_user_sees_own_items_only(node, make_user):
+    mine = Widget.objects.create(title="甲", state="new", place=node("T01V02"))
+    theirs = Widget.objects.create(title="乙", state="new", place=node("T04V01"))
+    town1 = make_user("T01", Role.OFFICE)
+    visible = set(access.scope_tracked(town1, Widget.objects.all()))
+    assert mine in visible and theirs not in visible
+    assert access.access_tracked(town1, Widget.objects.all(), mine.pk) == mine
+    with pytest.raises(NotFound) as not_yours:
+        access.access_tracked(town1, Widget.objects.all(), theirs.pk)
+    with pytest.raises(NotFound) as missing:
+        access.access_tracked(town1, Widget.objects.all(), 999_999)
+    assert not_yours.value.message == missing.value.message
+    assert not_yours.value.code == missing.value.code
+
+
+def test_owner_unit_and_co_unit_see_item(node, make_user):
+    item = Widget.objects.create(
+        title="丙", state="new", place=node("T04V01"), owner_unit=node("D05")
+    )
+    item.co_units.add(node("D07"))
+    assert item in access.scope_tracked(make_user("D05", Role.UNIT_HANDLER), Widget.objects.all())
+    assert item in access.scope_tracked(make_user("D07", Role.UNIT_HANDLER), Widget.objects.all())
+    assert item not in access.scope_tracked(
+        make_user("D08", Role.UNIT_HANDLER), Widget.objects.all()
+    )
+
+
+def test_county_sees_all(node, office):
+    Widget.objects.create(title="丁", state="new", place=node("T12V01"))
+    assert access.scope_tracked(office, Widget.objects.all()).count() == 1
+
+
+def test_node_access(make_user, node):
+    town1 = make_user("T01", Role.OFFICE)
+    assert access.access_node(town1, node("T01V03").pk).code == "T01V03"
+    with pytest.raises(NotFound):
+        access.access_node(town1, node("T02").pk)
+    with pytest.raises(NotFound):
+        access.access_node(town1, "abc")
+
+
+def test_user_without_node_sees_nothing(db):
+    from core.errors import PermissionDenied
+    from orgs.models import User
+
+    loose = User.objects.create_user(username="loose", password="x")
+    with pytest.raises(PermissionDenied):
+        access.scope_tracked(loose, Widget.objects.all())
