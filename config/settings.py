@@ -174,9 +174,18 @@ SITE_NAME = os.environ.get("BANSHI_SITE_NAME", "我为群众办实事")
 DEMO_SEEDERS = [
     "orgs.demo",
     "taxonomy.demo",
+    "cases.demo",
+    "commitments.demo",
+    "supervision.demo",
+    "participation.demo",
+    "figures.demo",
 ]
 # Each entry is a callable run by `run_periodic` (idempotent).
-PERIODIC_JOBS: list[str] = []
+PERIODIC_JOBS: list[str] = [
+    # "app.jobs.function", in the order they run
+]
+# Phone verification: see core/sms.py for plugging in a real gateway.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
 
 LOGGING = {

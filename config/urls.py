@@ -12,4 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("orgs.urls")),
     path("", include("core.urls")),
+    path("", include("cases.urls")),
+    path("", include("commitments.urls")),
+    path("", include("supervision.urls")),
+    path("", include("participation.urls")),
+    path("", include("figures.urls")),
+    path("", include("api.urls")),
 ]
