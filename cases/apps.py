@@ -18,3 +18,6 @@ class CasesConfig(AppConfig):
                 finished_states=FINISHED_STATES,
             )
         )
+        from . import hooks
+
+        hooks.register()
