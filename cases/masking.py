@@ -36,7 +36,7 @@ def public_place(node) -> str:
     if node is None:
         return ""
     if getattr(node, "kind", "") == "grid":
-        parent = node.get_parent()
+        parent = type(node).objects.get_parent(node)
         if parent is not None:
             node = parent
     return node.place_label()
