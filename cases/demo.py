@@ -175,7 +175,7 @@ def seed() -> str:
         # Every channel appears: the first cases cycle through them.
         if i < len(channels):
             channel = channels[i]
-        text, tmpl = demo_text.compose(rng, cat.code, item.name if item else cat.name, channel)
+        text, title = demo_text.compose(rng, cat.code, item.name if item else cat.name, channel)
         staff_channel = channel not in (Channel.WEB, Channel.API, Channel.HOTLINE)
         collector = people.collector(village) if staff_channel else None
         has_contact = channel == Channel.WEB or rng.random() < 0.8
@@ -185,6 +185,7 @@ def seed() -> str:
             "kind": _kind_for(rng, cat.code),
             "channel": channel,
             "text": text,
+            "title": title,
             "category": cat,
             "item": item,
             "place": place,
@@ -232,8 +233,12 @@ def seed() -> str:
                     rng.choice(demo_text.DECLINE_REASONS),
                 )
                 fields["closed_at"] = t
-        elif r < 0.07 and by_cat_index.get(cat.pk) and age_days > 1:
-            merge_target = rng.choice(by_cat_index[cat.pk][-30:])
+        elif r < 0.07 and (
+            earlier := [
+                j for j in by_cat_index.get(cat.pk, []) if plans[j][0]["collected_at"] < collected
+            ]
+        ):
+            merge_target = plans[rng.choice(earlier[-30:])][0]["external_ref"]
             t = _work_time(t + _hours(rng, 2, 30))
             if t < now:
                 step(
@@ -255,7 +260,7 @@ def seed() -> str:
             # A backlog: recent cases (and a few old ones) stop at some stage, so
             # inboxes have work waiting, due soon and overdue.
             stall = ""
-            if rng.random() < (0.5 if age_days < 75 else 0.015):
+            if rng.random() < (0.5 if age_days < 75 else 0.06 if age_days < 120 else 0):
                 stall = rng.choice(
                     ["accept", "dispatch", "sign", "sign", "reply", "reply", "reply"]
                 )
@@ -403,11 +408,13 @@ def seed() -> str:
         fields["state_changed_at"] = steps[-1].at
         if state in (State.REPLIED, State.RATED, State.CLOSED) and rng.random() < 0.7:
             fields["is_public"] = True
-        plans.append((fields, contact, steps, ratings, merge_target, tmpl))
+        plans.append((fields, contact, steps, ratings, merge_target, None))
         if state not in (State.DECLINED, State.MERGED):
             by_cat_index.setdefault(cat.pk, []).append(i)
 
     # --- write -----------------------------------------------------------------
+    # Ids follow collection time, as they do in real use (lists page by id).
+    plans.sort(key=lambda p: p[0]["collected_at"])
     cases = []
     for fields, _contact, _steps, ratings, _m, _t in plans:
         c = Case(**fields)
@@ -424,7 +431,7 @@ def seed() -> str:
     merged = []
     for c, (_f, _c, _s, _r, target, _t) in zip(cases, plans, strict=True):
         if target is not None:
-            c.merged_into_id = cases[target].pk
+            c.merged_into_id = ids[target]
             merged.append(c)
     Case.objects.bulk_update(merged, ["merged_into"], batch_size=500)
     CaseContact.objects.bulk_create(
@@ -458,7 +465,9 @@ def seed() -> str:
                     item_type=ct,
                     item_id=c.pk,
                     actor=s.actor,
-                    actor_label=label(s.actor),
+                    actor_label="群众"
+                    if s.actor is None and s.action in ("case.submit", "case.rate")
+                    else label(s.actor),
                     action=s.action,
                     action_label=s.label,
                     from_state=s.from_state,

@@ -183,7 +183,7 @@ TEXT: dict[str, dict[str, list[str]]] = {
     },
     "A2C02": {
         "problems": [
-            "我今年{n}岁，想找份离家近的工作，村里有没有公益岗位？",
+            "我今年四十多岁，想找份离家近的工作，村里有没有公益岗位？",
             "希望多组织一些电工、焊工之类的技能培训，现在报名名额太少。",
             "外出务工的工资被拖欠了{dur}，不知道找谁。",
             "返乡想搞养殖，听说有创业扶持贷款，想咨询怎么申请。",
@@ -265,7 +265,7 @@ TEXT: dict[str, dict[str, list[str]]] = {
     "A3C03": {
         "problems": [
             "村里老人多，希望办个老年食堂，解决吃饭难。",
-            "我父亲{n}岁了，高龄津贴{dur}没领到。",
+            "我父亲今年八十六岁了，高龄津贴{dur}没领到。",
             "日间照料中心建好后一直锁着门，没有开放。",
             "家里老人行动不便，想给卫生间装扶手，听说有适老化改造补贴。",
         ],
@@ -522,8 +522,8 @@ DECLINE_REASONS = [
 ]
 
 
-def compose(rng: random.Random, code: str, item: str, channel: str) -> tuple[str, int]:
-    """A case text for a category; returns (text, template index) so merges can match."""
+def compose(rng: random.Random, code: str, item: str, channel: str) -> tuple[str, str]:
+    """A case text for a category and a short title (the first clause of its problem)."""
     block = TEXT.get(code, GENERIC)
     idx = rng.randrange(len(block["problems"]))
     body = block["problems"][idx].format(
@@ -541,7 +541,9 @@ def compose(rng: random.Random, code: str, item: str, channel: str) -> tuple[str
     parts.append(body)
     if rng.random() < 0.8:
         parts.append(rng.choice(ASKS))
-    return "".join(parts), idx
+    clause = body.replace("？", "，").replace("。", "，").split("，")[0]
+    title = clause if len(clause) <= 28 else clause[:27] + "…"
+    return "".join(parts), title
 
 
 def result(rng: random.Random, code: str) -> str:

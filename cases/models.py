@@ -326,6 +326,16 @@ class Case(TrackedItem):
         return first[:30] + ("…" if len(first) > 30 else "")
 
     @property
+    def clock_running(self) -> bool:
+        """Is the unit's deadline running (dispatched, signed, in progress)?"""
+        return self.state in WORKING_STATES
+
+    @property
+    def place_display(self) -> str:
+        """Set by selectors.with_place_names for lists; the node's name otherwise."""
+        return getattr(self, "_place_display", "") or self.place.name
+
+    @property
     def is_overdue(self) -> bool:
         return (
             self.state in WORKING_STATES

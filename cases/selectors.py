@@ -93,12 +93,23 @@ def keyset_page(
         pass  # a mangled cursor shows the first page
     rows = list(qs[: size + 1])
     has_next = len(rows) > size
-    rows = rows[:size]
+    rows = with_place_names(rows[:size])
     nxt = ""
     if has_next and rows:
         last = rows[-1]
         nxt = f"{last.deadline.isoformat()}_{last.pk}" if sort == "deadline" else str(last.pk)
     return Page(rows, nxt, has_next)
+
+
+def with_place_names(rows: list[Case]) -> list[Case]:
+    """Grids are named per village ("第2网格"): prefix the village, in one query per page."""
+    parents = {c.place.path[: -OrgNode.steplen] for c in rows if c.place.kind == OrgNode.Kind.GRID}
+    if parents:
+        names = dict(OrgNode.objects.filter(path__in=parents).values_list("path", "name"))
+        for c in rows:
+            if c.place.kind == OrgNode.Kind.GRID:
+                c._place_display = names.get(c.place.path[: -OrgNode.steplen], "") + c.place.name
+    return rows
 
 
 def _list_qs(qs: QuerySet[Case]) -> QuerySet[Case]:

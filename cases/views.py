@@ -109,7 +109,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             sms_code=data.get("sms_code", ""),
         )
     except InvalidInput as e:
-        ctx["error"] = e.message
+        many = sum(len(v) for v in e.fields.values()) > 1
+        ctx["error"] = "提交内容有误，请按下方提示修改后重新提交" if many else e.message
         ctx["errors"] = e.fields
         return render(request, "cases/submit.html", ctx, status=400)
     request.session["cases_last_code"] = case.tracking_code
@@ -186,8 +187,8 @@ def _follow_context(case: Case, last4: str) -> dict:
         "place": public_place(case.place),
         "masked_name": mask_name(contact.name) if contact else "",
         "masked_phone": mask_phone(contact.phone) if contact else "",
-        "deadline_label": workdays.deadline_label(case.deadline) if case.is_open else "",
-        "fallback": workdays.fallback_notice(case.deadline) if case.is_open else "",
+        "deadline_label": workdays.deadline_label(case.deadline) if case.clock_running else "",
+        "fallback": workdays.fallback_notice(case.deadline) if case.clock_running else "",
         "can_rate": case.state == State.REPLIED,
         "ratings": RatingValue.choices,
     }
@@ -325,7 +326,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "default_deadline": workdays.add_working_days(
             timezone.localdate(), services.default_days(case.category)
         ),
-        "deadline_label": workdays.deadline_label(case.deadline) if case.is_open else "",
+        "deadline_label": workdays.deadline_label(case.deadline) if case.clock_running else "",
         "fallback": workdays.fallback_notice(case.deadline, timezone.localdate()),
         "can_contact": services.can_view_contact(actor, case),
         "converters": services.converter_targets() if "convert" in allowed else {},

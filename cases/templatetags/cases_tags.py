@@ -12,14 +12,14 @@ register = template.Library()
 @register.filter
 def deadline_label(case) -> str:
     """剩余N个工作日 / 已超期N个工作日 while the unit's clock runs."""
-    if case.deadline is None or not case.is_open:
+    if case.deadline is None or not case.clock_running:
         return ""
     return workdays.deadline_label(case.deadline, timezone.localdate())
 
 
 @register.filter
 def deadline_tone(case) -> str:
-    if case.deadline is None or not case.is_open:
+    if case.deadline is None or not case.clock_running:
         return ""
     today = timezone.localdate()
     if case.deadline < today:
