@@ -276,6 +276,19 @@ def home_panels(actor: User) -> list[Panel]:
         url = reverse("cases:triage")
         rows.append(Panel("待受理诉求", t["submitted"], url, "warn" if t["submitted"] else ""))
         rows.append(Panel("已受理待交办", t["accepted"], url))
+        overdue = (
+            staff_cases(actor)
+            .filter(state__in=WORKING_STATES, deadline__lt=timezone.localdate())
+            .count()
+        )
+        rows.append(
+            Panel(
+                "辖区超期未办结",
+                overdue,
+                reverse("cases:list") + "?overdue=1&sort=deadline",
+                "danger" if overdue else "",
+            )
+        )
     if actor.has_role(Role.UNIT_HANDLER, Role.UNIT_HEAD):
         c = inbox_counts(actor)
         url = reverse("cases:inbox")
