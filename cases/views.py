@@ -45,6 +45,11 @@ def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
 
 
+def _code_key(group: str, request: HttpRequest) -> str:
+    # Per tracking code, so the four digits cannot be guessed from many addresses.
+    return services.normalise_code(request.POST.get("code", ""))
+
+
 def _towns():
     return OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).order_by("path")
 
@@ -200,7 +205,9 @@ def follow(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/follow.html", ctx)
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
     ctx["code"] = code
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         ctx["error"] = "查询过于频繁，请稍后再试"
         return render(request, "cases/follow.html", ctx, status=429)
     try:
@@ -214,7 +221,9 @@ def follow(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rate(request: HttpRequest) -> HttpResponse:
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         return render(request, "cases/follow.html", {"code": code, "error": LIMITED}, status=429)
     try:
         case = services.case_rate(

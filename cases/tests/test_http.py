@@ -365,3 +365,17 @@ def test_unit_inbox_counts(client, submit, office, unit_user, node):
     assert c.tracking_code in body and a.tracking_code not in body
     body = client.get(reverse("staff-home")).content.decode()
     assert "待签收" in body and "已超期" in body
+
+
+def test_follow_guessing_is_limited_per_code(client, submit, settings):
+    settings.CASES_RATE_FOLLOW_CODE = "3/h"
+    case = submit()
+    for guess in ("0000", "0001", "0002"):
+        assert (
+            client.post(
+                reverse("cases:follow"), {"code": case.tracking_code, "last4": guess}
+            ).status_code
+            == 400
+        )
+    r = client.post(reverse("cases:follow"), {"code": case.tracking_code.lower(), "last4": "1234"})
+    assert r.status_code == 429 and "查询过于频繁" in r.content.decode()
