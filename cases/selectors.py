@@ -66,6 +66,7 @@ class Page:
     has_next: bool = False
 
 
+CURSOR_TS = "%Y%m%dT%H%M%S%f"
 SORTS = {"new": "最新登记", "old": "最早登记", "deadline": "时限最近"}
 
 
@@ -79,6 +80,19 @@ def keyset_page(
             qs = qs.order_by("id")
             if cursor:
                 qs = qs.filter(id__gt=int(cursor))
+        elif sort in ("collected", "collected_old"):
+            # Date filters page on (collected_at, id): the collected_at index serves
+            # both the range and the order.
+            desc = sort == "collected"
+            qs = qs.order_by("-collected_at", "-id") if desc else qs.order_by("collected_at", "id")
+            if cursor:
+                ts_s, _, id_s = cursor.rpartition("_")
+                ts = dt.datetime.strptime(ts_s, CURSOR_TS).replace(tzinfo=dt.UTC)
+                pk = int(id_s)
+                if desc:
+                    qs = qs.filter(Q(collected_at__lt=ts) | Q(collected_at=ts, id__lt=pk))
+                else:
+                    qs = qs.filter(Q(collected_at__gt=ts) | Q(collected_at=ts, id__gt=pk))
         elif sort == "deadline":
             qs = qs.filter(deadline__isnull=False).order_by("deadline", "id")
             if cursor:
@@ -97,7 +111,12 @@ def keyset_page(
     nxt = ""
     if has_next and rows:
         last = rows[-1]
-        nxt = f"{last.deadline.isoformat()}_{last.pk}" if sort == "deadline" else str(last.pk)
+        if sort == "deadline":
+            nxt = f"{last.deadline.isoformat()}_{last.pk}"
+        elif sort in ("collected", "collected_old"):
+            nxt = f"{last.collected_at.astimezone(dt.UTC).strftime(CURSOR_TS)}_{last.pk}"
+        else:
+            nxt = str(last.pk)
     return Page(rows, nxt, has_next)
 
 
@@ -263,7 +282,10 @@ def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
 
 
 def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
-    return keyset_page(_list_qs(filtered_cases(actor, f)), sort=f.sort, cursor=cursor)
+    sort = f.sort
+    if (f.date_from or f.date_to) and sort in ("new", "old"):
+        sort = "collected" if sort == "new" else "collected_old"
+    return keyset_page(_list_qs(filtered_cases(actor, f)), sort=sort, cursor=cursor)
 
 
 # --- staff home ---------------------------------------------------------------

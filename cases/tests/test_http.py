@@ -379,3 +379,34 @@ def test_follow_guessing_is_limited_per_code(client, submit, settings):
         )
     r = client.post(reverse("cases:follow"), {"code": case.tracking_code.lower(), "last4": "1234"})
     assert r.status_code == 429 and "查询过于频繁" in r.content.decode()
+
+
+def test_list_date_filter_pages_by_collected_time(client, make_user, office, node, monkeypatch):
+    import datetime as dt
+
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    grid = make_user("T01V01", Role.GRID_WORKER)
+    made = []
+    for day in (3, 4, 5, 6):
+        made += services.case_intake(
+            actor=grid,
+            channel="visit",
+            collected_at=dt.date(2026, 3, day),
+            items=[{"text": f"三月{day}日走访事项", "place": node("T01V01").pk}],
+        )
+    client.force_login(office)
+    url = reverse("cases:list")
+    q = {"date_from": "2026-03-04", "date_to": "2026-03-06"}
+    body = client.get(url, q).content.decode()
+    assert made[3].tracking_code in body and made[2].tracking_code in body
+    assert made[1].tracking_code not in body and made[0].tracking_code not in body
+    import re
+
+    nxt = re.search(r'after=([^"&]+)"', body).group(1)
+    from urllib.parse import unquote
+
+    body = client.get(url, {**q, "after": unquote(nxt)}).content.decode()
+    assert made[1].tracking_code in body
+    assert made[0].tracking_code not in body and made[3].tracking_code not in body
