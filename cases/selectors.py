@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -132,7 +133,13 @@ def with_place_names(rows: list[Case]) -> list[Case]:
 
 
 def _list_qs(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("place", "owner_unit", "category").defer("text", "result", "address")
+    # Related rows come in separate small queries (no joins), so the planner pages the
+    # case table by its own indexes; the text is cut to an excerpt in the database.
+    return (
+        qs.prefetch_related("place", "owner_unit", "category")
+        .defer("text", "result", "address")
+        .annotate(excerpt=Substr("text", 1, 40))
+    )
 
 
 # --- triage (the centre) ------------------------------------------------------
