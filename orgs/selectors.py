@@ -19,7 +19,7 @@ def node_staff(node: OrgNode) -> QuerySet[User]:
 
 def node_breadcrumb(actor: User, node: OrgNode) -> list[OrgNode]:
     """Ancestors the actor may open, then the node itself."""
-    chain = [*node.get_ancestors(), node]
+    chain = [*OrgNode.objects.get_ancestors(node), node]
     if actor.is_superuser or actor.node_id is None:
         return chain
     return [n for n in chain if n.path.startswith(actor.node.path)]
