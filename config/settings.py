@@ -188,6 +188,20 @@ PERIODIC_JOBS: list[str] = [
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
 
+# --- cases ------------------------------------------------------------------
+# Require an SMS code before a public submission is accepted (needs a real SMS_BACKEND).
+CASES_VERIFY_PHONE = env_bool("CASES_VERIFY_PHONE", False)
+CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
+# Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
+# Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.
+CASES_RATE_SUBMIT_IP = os.environ.get("CASES_RATE_SUBMIT_IP", "30/h")
+CASES_RATE_SUBMIT_PHONE = os.environ.get("CASES_RATE_SUBMIT_PHONE", "10/h")
+CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
+CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
+CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
