@@ -154,10 +154,12 @@ FIELDS = [
 
 
 def county_of(node: OrgNode) -> OrgNode:
-    for anc in [node, *reversed(node.get_ancestors())]:
-        if anc.kind == OrgNode.Kind.COUNTY:
-            return anc
-    return node
+    if node.kind == OrgNode.Kind.COUNTY:
+        return node
+    step = OrgNode.steplen
+    prefixes = [node.path[:i] for i in range(step, len(node.path), step)]
+    found = OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY).first()
+    return found or node
 
 
 def place_for(unit: OrgNode) -> tuple[OrgNode, str]:
