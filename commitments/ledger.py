@@ -171,14 +171,21 @@ class UnitIndex:
             kind__in=[OrgNode.Kind.DEPARTMENT, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE]
         )
         self.by_name: dict[str, list[OrgNode]] = {}
+        self.by_path: dict[str, OrgNode] = {}
         for n in units:
             self.by_name.setdefault(n.name, []).append(n)
+            self.by_path[n.path] = n
         self.actor = actor
         self._labels: dict[str, OrgNode] | None = None
 
+    def _full(self, node: OrgNode) -> str:
+        # 镇名+村名 without a query per node: the town is the path one step up.
+        parent = self.by_path.get(node.path[: -OrgNode.steplen])
+        return (parent.name if parent else "") + node.name
+
     def label(self, node: OrgNode) -> str:
         if len(self.by_name.get(node.name, [])) > 1:
-            return node.place_label()
+            return self._full(node)
         return node.name
 
     def find(self, name: str) -> OrgNode:
@@ -190,7 +197,7 @@ class UnitIndex:
         else:
             if self._labels is None:
                 self._labels = {
-                    n.place_label(): n
+                    self._full(n): n
                     for ns in self.by_name.values()
                     for n in ns
                     if n.kind == OrgNode.Kind.VILLAGE

@@ -664,8 +664,10 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
     week, week_start, iso_year, iso_week = cadence.week_period(today)
     for programme in Programme.objects.filter(is_active=True):
         open_items = Commitment.objects.filter(programme=programme, state__in=OPEN_STATES)
-        if programme.monthly_enabled:
-            due = cadence.monthly_due(programme, today.year, today.month)
+        # A slot is owed only while its due date is still ahead: an item opened after
+        # the 25th, or a unit that became a lead unit after Thursday, owes nothing yet.
+        due = cadence.monthly_due(programme, today.year, today.month)
+        if programme.monthly_enabled and due >= today:
             rows = [
                 ProgressReport(
                     programme=programme,
@@ -682,8 +684,8 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 if unit_id
             ]
             created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
-        if programme.weekly_enabled:
-            due = cadence.weekly_due(programme, iso_year, iso_week)
+        due = cadence.weekly_due(programme, iso_year, iso_week)
+        if programme.weekly_enabled and due >= today:
             have = set(
                 ProgressReport.objects.filter(
                     programme=programme, kind=ReportKind.WEEKLY, period=week
