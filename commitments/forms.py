@@ -10,22 +10,41 @@ from taxonomy.models import Category
 from .models import WEEKDAYS, HolidayRule, Kind, RectificationProblem
 
 
-class UnitChoice(forms.ModelChoiceField):
+class _UnitLabel:
+    """镇名+村名 for villages, from one query for the towns (not one per option)."""
+
+    _towns: dict[str, str] | None = None
+
     def label_from_instance(self, obj: OrgNode) -> str:
-        return obj.name if obj.kind != OrgNode.Kind.VILLAGE else obj.place_label()
+        if obj.kind != OrgNode.Kind.VILLAGE:
+            return obj.name
+        if self._towns is None:
+            self._towns = dict(
+                OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).values_list("path", "name")
+            )
+        return self._towns.get(obj.path[: -OrgNode.steplen], "") + obj.name
 
 
-class UnitsChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: OrgNode) -> str:
-        return obj.name if obj.kind != OrgNode.Kind.VILLAGE else obj.place_label()
+class UnitChoice(_UnitLabel, forms.ModelChoiceField):
+    pass
+
+
+class UnitsChoice(_UnitLabel, forms.ModelMultipleChoiceField):
+    pass
 
 
 class CommitmentForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Kind.choices)
-    title = forms.CharField(label="项目名称", max_length=200)
+    title = forms.CharField(
+        label="项目名称", max_length=200, error_messages={"required": "请填写项目名称"}
+    )
     tasks = forms.CharField(label="主要内容", widget=forms.Textarea, required=False)
     lead_official = forms.CharField(label="牵头领导", max_length=60, required=False)
-    owner_unit = UnitChoice(label="责任单位", queryset=OrgNode.objects.none())
+    owner_unit = UnitChoice(
+        label="责任单位",
+        queryset=OrgNode.objects.none(),
+        error_messages={"required": "请选择责任单位"},
+    )
     co_units = UnitsChoice(
         label="配合单位",
         queryset=OrgNode.objects.none(),
@@ -63,9 +82,21 @@ class CompleteForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    percent = forms.IntegerField(label="完成进度(%)", required=False, min_value=0, max_value=100)
+    percent = forms.IntegerField(
+        label="完成进度(%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "min_value": "完成进度应在0至100之间",
+            "max_value": "完成进度应在0至100之间",
+            "invalid": "请填写整数",
+        },
+    )
     done_quantity = forms.DecimalField(label="已完成数量", required=False, min_value=0)
-    narrative = forms.CharField(label="进展情况", widget=forms.Textarea)
+    narrative = forms.CharField(
+        label="进展情况", widget=forms.Textarea, error_messages={"required": "请填写进展情况"}
+    )
     highlights = forms.CharField(
         label="亮点做法", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
