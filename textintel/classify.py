@@ -118,6 +118,7 @@ def train(
     places: Sequence[Any] | None = None,
     names: dict[Any, str] | None = None,
     save: bool = True,
+    fingerprint: str = "",
 ) -> dict:
     """Fit the `kind` suggester ("category", "unit", ...) on handled examples and
     save it. Labels are ids (or any hashable); `names` maps them to display
@@ -143,6 +144,7 @@ def train(
         "trained_at": time.time(),
         "examples": len(rows),
         "labels": len(keep),
+        "fingerprint": fingerprint,
     }
     if save:
         path = _model_path(kind)
@@ -185,6 +187,11 @@ def _bundle(kind: str) -> dict | None:
             return cached[1] if cached else None
         _loaded[kind] = (mtime, bundle)
     return bundle
+
+
+def fingerprint(kind: str) -> str | None:
+    bundle = _bundle(kind)
+    return bundle.get("fingerprint") if bundle else None
 
 
 def is_trained(kind: str) -> bool:

@@ -57,6 +57,8 @@ DELTA_REBUILD = 50_000  # catch-up larger than this rebuilds the base
 LOOKBACK = 500  # re-read recent keys for rows committed out of order
 LOOKBACK_EVERY = 5.0  # seconds
 SNAPSHOT_CHECK_EVERY = 30.0  # seconds
+REFRESH_MIN = 1_000
+REFRESH_RATIO = 0.05
 FORMAT = 1
 
 
@@ -215,7 +217,7 @@ class Delta:
     norm: list[float] = field(default_factory=list)
     postings: dict[int, list[int]] = field(default_factory=dict)
     df: Counter = field(default_factory=Counter)
-    pks: set[int] = field(default_factory=set)
+    pks: dict[int, int] = field(default_factory=dict)  # search-table key -> doc_id
     rows_by_doc: dict[int, list[int]] = field(default_factory=dict)
 
 
@@ -250,7 +252,7 @@ class DuplicateIndex:
 
     def add_tokens(self, doc_id: int, tokens: str, pk: int = 0) -> None:
         with self.lock:
-            if pk and pk in self.delta.pks:
+            if pk and self.delta.pks.get(pk) == doc_id:
                 return
             self.forget(doc_id)
             _, b, tf = features_from_tokens([tokens])
@@ -266,7 +268,7 @@ class DuplicateIndex:
                 self.delta.postings.setdefault(t, []).append(i)
                 self.delta.df[t] += 1
             if pk:
-                self.delta.pks.add(pk)
+                self.delta.pks[pk] = int(doc_id)
                 self.last_pk = max(self.last_pk, pk)
 
     def _idf_of(self, buckets: np.ndarray) -> np.ndarray:
@@ -508,7 +510,7 @@ def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
             index = _indexes[doc_type] = rebuild(doc_type)
         return index
     for pk, doc_id, tok in new:
-        if pk in recent_base or pk in index.delta.pks:
+        if pk in recent_base or index.delta.pks.get(pk) == doc_id:
             continue
         index.add_tokens(doc_id, tok, pk=pk)
     return index
@@ -533,22 +535,29 @@ def find(
     return get_index(doc_type).query_tokens(bigram_tokens(text), k=k, exclude=exclude)
 
 
-def refresh(doc_type: str | None = None) -> dict:
-    """Periodic job: fold the delta into a new saved base (all doc types loaded
-    in this process, or the one given)."""
+def refresh(doc_type: str | None = None, force: bool = False) -> dict:
+    """Periodic job: fold the delta into a new saved base once it holds more
+    than REFRESH_MIN documents or 5% of the base (idempotent: a second run
+    finds nothing to fold)."""
     from .models import SearchDocument
 
-    types = (
-        [doc_type]
-        if doc_type
-        else list(SearchDocument.objects.values_list("doc_type", flat=True).distinct())
-    )
+    if doc_type:
+        types = [doc_type]
+    else:
+        types = list(
+            SearchDocument.objects.order_by().values_list("doc_type", flat=True).distinct()
+        )
     out = {}
     for t in types:
-        with _registry_lock:
-            _indexes[t] = rebuild(t)
-            _state[t] = {"loaded": time.time(), "snap_checked": time.monotonic()}
-        out[t] = _indexes[t].base.n
+        index = get_index(t)
+        pending = len(index.delta.doc_ids)
+        if force or pending > max(REFRESH_MIN, REFRESH_RATIO * index.base.n):
+            with _registry_lock:
+                _indexes[t] = index = rebuild(t)
+                _state[t] = {"loaded": time.time(), "snap_checked": time.monotonic()}
+            out[t] = {"rebuilt": True, "documents": index.base.n}
+        else:
+            out[t] = {"rebuilt": False, "pending": pending}
     return out
 
 

@@ -142,7 +142,7 @@ def _ranked(doc_type: str, query: str, ids: list[int] | None) -> list[tuple[int,
             if q is None:
                 return []
             cur.execute(
-                f"SELECT d.doc_id, ts_rank(d.tsv, q.q) FROM {TABLE} d, "
+                f"SELECT d.doc_id, ts_rank(d.tsv, q.q, 1) FROM {TABLE} d, "
                 f"(SELECT %s::tsquery AS q) q WHERE d.doc_type = %s AND d.tsv @@ q.q"
                 f"{id_filter} ORDER BY d.id DESC LIMIT %s",
                 [q, doc_type, *(ids or []), RANK_WINDOW],
