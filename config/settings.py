@@ -184,9 +184,12 @@ DEMO_SEEDERS = [
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
     "commitments.jobs.generate_report_slots",
+    "textintel.jobs.refresh",
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
+# textintel: trained suggesters and the saved duplicate index (shared by app processes).
+TEXTINTEL_DIR = Path(os.environ.get("BANSHI_TEXTINTEL_DIR", VAR_DIR / "models"))
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
 
 # --- cases ------------------------------------------------------------------
