@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import URLPattern, path, re_path
+
+from . import views
+from .rest import api
+
+
+def _json_405(patterns):
+    """ninja answers a wrong method with Django's bare 405: give it the JSON error shape."""
+    for p in patterns:
+        if isinstance(p, URLPattern):
+            p.callback = views.json_method_not_allowed(p.callback)
+    return patterns
+
+
+_rest_patterns, _app, _ns = api.urls
+
+urlpatterns = [
+    path("api/", (_json_405(_rest_patterns), _app, _ns)),
+    # Unknown paths under /api/ answer in the API's JSON error format, not an HTML page.
+    re_path(r"^api/.*$", views.api_not_found),
+]
