@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path, re_path
 
 from . import views
+from .open311 import api as open311_api
 from .rest import api
 
 
@@ -13,9 +14,12 @@ def _json_405(patterns):
 
 
 _rest_patterns, _app, _ns = api.urls
+_o311_patterns, _o311_app, _o311_ns = open311_api.urls
 
 urlpatterns = [
     path("api/", (_json_405(_rest_patterns), _app, _ns)),
     # Unknown paths under /api/ answer in the API's JSON error format, not an HTML page.
     re_path(r"^api/.*$", views.api_not_found),
+    path("open311/v2/", (_o311_patterns, _o311_app, _o311_ns)),
+    re_path(r"^open311/v2/.*$", views.open311_not_found),
 ]

@@ -20,3 +20,10 @@ def json_method_not_allowed(view):
         return response
 
     return wrapped
+
+
+def open311_not_found(request: HttpRequest, *args, **kwargs):
+    from .georeport import error_response
+
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return error_response(fmt, 404, "没有这个接口")
