@@ -11,7 +11,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
@@ -21,6 +23,18 @@ from orgs.models import Role
 pytestmark = pytest.mark.django_db(transaction=False)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Requests go through the real WSGI handler, which closes the database connection
+    at the end of each request; inside the test's transaction it must stay open (as
+    Django's own test client arranges)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def run_operations(doc: str, mode: GenerationMode, headers: dict[str, str]) -> int:
