@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput, NotFound
@@ -141,3 +141,228 @@ def apikey_authenticate(*, raw: str) -> ApiKey:
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+# --- case import (hotline work orders, ledgers) -------------------------------
+
+IMPORT_ROLES = (Role.OFFICE, Role.ADMIN)
+IMPORT_CHUNK = 2000
+IMPORT_ASPECT = "其他（导入）"
+
+
+def import_check_actor(*, actor: User | None, node: OrgNode, create_missing: bool) -> None:
+    """The office of a node (or an administrator) imports into its subtree; the CLI runs as
+    the system (actor None)."""
+    if actor is None:
+        return
+    access.require_staff(actor)
+    access.require_role(actor, *IMPORT_ROLES)
+    if not access.covers(actor, node):
+        raise NotFound()
+    if create_missing:
+        access.require_role(actor, Role.ADMIN)
+
+
+def _create_missing(plan, *, node: OrgNode) -> tuple[dict[str, int], dict[str, int]]:
+    """Make the categories and units the file names but the system lacks."""
+    from taxonomy.models import Aspect, Category
+
+    from .importer import Lookups
+
+    cats: dict[str, int] = {}
+    if plan.missing_categories:
+        aspect, _ = Aspect.objects.get_or_create(name=IMPORT_ASPECT, defaults={"order": 99})
+        n = Category.objects.filter(code__startswith="IMP").count()
+        for name in sorted(plan.missing_categories):
+            n += 1
+            while Category.objects.filter(code=f"IMP{n:04d}").exists():
+                n += 1
+            cats[name] = Category.objects.create(
+                aspect=aspect, code=f"IMP{n:04d}", name=name[:60], order=n
+            ).pk
+    units: dict[str, int] = {}
+    if plan.missing_units:
+        county = Lookups._county(node)
+        n = OrgNode.objects.filter(code__startswith="IMPU").count()
+        for name in sorted(plan.missing_units):
+            n += 1
+            while OrgNode.objects.filter(code=f"IMPU{n:04d}").exists():
+                n += 1
+            county.refresh_from_db()
+            units[name] = OrgNode.objects.add_child(
+                county, {"code": f"IMPU{n:04d}", "name": name[:100], "kind": "department"}
+            ).pk
+    return cats, units
+
+
+def cases_import(
+    *,
+    actor: User | None,
+    plan,
+    node: OrgNode,
+    create_missing: bool = False,
+    progress=None,
+) -> int:
+    """Write the rows of a checked plan (importer.check_file) as ordinary cases, in bulk.
+
+    All or nothing: refused if any row has an error. Each case gets one timeline
+    entry "导入" naming the source and its 编号. Times the file does not give are
+    taken as the call time (来电时间): dispatched and signed, and replied unless the
+    optional 办结时间 column says otherwise.
+    """
+    from cases.models import Case, Channel, Kind
+    from django.contrib.contenttypes.models import ContentType
+
+    from taxonomy.models import Category
+    from tracking import workdays
+    from tracking.models import TimelineEntry
+    from tracking.services import actor_label
+
+    import_check_actor(actor=actor, node=node, create_missing=create_missing)
+    if not plan.ok:
+        first = plan.errors[0] if plan.errors else None
+        raise InvalidInput(
+            f"共有{plan.error_count}处错误，未导入任何数据" + (f"。{first}" if first else ""),
+            fields={"file": [str(e) for e in plan.errors[:50]]},
+        )
+    if (plan.missing_categories or plan.missing_units) and not create_missing:
+        raise InvalidInput(
+            "文件中有系统里没有的分类或单位", fields={"file": ["请加 --create-missing"]}
+        )
+    source = plan.source
+    days = dict(Category.objects.values_list("id", "default_days"))
+    deadline_cache: dict[tuple, object] = {}
+
+    def deadline_for(start, cat_id):
+        key = (start, days.get(cat_id) or 10)
+        if key not in deadline_cache:
+            deadline_cache[key] = workdays.add_working_days(start, key[1])
+        return deadline_cache[key]
+
+    ct = ContentType.objects.get_for_model(Case)
+    label = actor_label(actor)
+    now = timezone.now()
+    written = 0
+    with transaction.atomic():
+        new_cats, new_units = _create_missing(plan, node=node) if create_missing else ({}, {})
+        if new_cats:
+            days.update(
+                Category.objects.filter(pk__in=new_cats.values()).values_list("id", "default_days")
+            )
+        rows = plan.rows
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            chunk = rows[start : start + IMPORT_CHUNK]
+            cases = []
+            for r in chunk:
+                cat_id = r.category_id or new_cats.get(r.category_key)
+                unit_id = r.unit_id or new_units.get(r.unit_key)
+                when = r.collected_at
+                working = r.state in ("dispatched", "signed", "in_progress", "replied", "rated")
+                finished = r.state in ("replied", "rated", "closed")
+                cases.append(
+                    Case(
+                        state=r.state,
+                        state_changed_at=now,
+                        place_id=r.place_id,
+                        owner_unit_id=unit_id,
+                        deadline=deadline_for(timezone.localdate(when), cat_id)
+                        if unit_id and working
+                        else None,
+                        kind=Kind.REQUEST,
+                        channel=Channel.HOTLINE,
+                        title=r.title,
+                        text=r.text,
+                        category_id=cat_id,
+                        item_id=r.item_id,
+                        address=r.address,
+                        collected_at=when,
+                        collected_by=actor,
+                        external_source=source,
+                        external_ref=r.external_ref,
+                        result=r.result,
+                        dispatched_at=when if unit_id and working else None,
+                        signed_at=when
+                        if r.state in ("signed", "in_progress", "replied", "rated")
+                        else None,
+                        replied_at=(r.replied_at or when) if finished else None,
+                        closed_at=now if r.state in ("closed", "declined", "merged") else None,
+                        created_at=when,
+                    )
+                )
+            try:
+                Case.objects.bulk_create(cases, batch_size=500)
+            except IntegrityError:
+                raise InvalidInput(
+                    "同一来源的数据正在被同时导入，请稍后重试",
+                    fields={"file": ["编号冲突，请重新导入"]},
+                ) from None
+            TimelineEntry.objects.bulk_create(
+                [
+                    TimelineEntry(
+                        item_type=ct,
+                        item_id=c.pk,
+                        actor=actor,
+                        actor_label=label,
+                        action="case.import",
+                        action_label="导入",
+                        to_state=c.state,
+                        note=f"从“{source}”导入，原编号{r.external_ref}"
+                        if not r.external_ref.startswith("h:")
+                        else f"从“{source}”导入（第{r.row}行）",
+                        data={"source": source, "ref": r.external_ref, "row": r.row},
+                        created_at=now,
+                    )
+                    for c, r in zip(cases, chunk, strict=True)
+                ],
+                batch_size=1000,
+            )
+            written += len(cases)
+            if progress is not None:
+                progress(written)
+        transaction.on_commit(lambda: _after_import(source))
+    return written
+
+
+# Apps that keep derived data of cases (search index, suggestion models) register a
+# callable here; it is called after an import commits with the source name.
+_import_listeners: list = []
+
+
+def on_cases_imported(callback) -> None:
+    _import_listeners.append(callback)
+
+
+def _after_import(source: str) -> None:
+    for cb in _import_listeners:
+        cb(source)
+
+
+def import_job_create(
+    *,
+    actor: User,
+    file,
+    node: OrgNode,
+    source: str,
+    mapping: dict[str, str] | None = None,
+    create_missing: bool = False,
+    check_only: bool = False,
+):
+    """Record an upload from the import page; jobs.start runs it."""
+    from .models import ImportJob
+
+    import_check_actor(actor=actor, node=node, create_missing=create_missing)
+    source = (source or "").strip()
+    if not source or len(source) > 32:
+        raise InvalidInput(
+            "请填写来源（不超过32字）", fields={"source": ["请填写来源（不超过32字）"]}
+        )
+    return ImportJob.objects.create(
+        created_by=actor,
+        node=node,
+        source=source,
+        filename=(getattr(file, "name", "") or "upload")[:200],
+        file=file,
+        mapping=mapping or {},
+        create_missing=create_missing,
+        check_only=check_only,
+    )

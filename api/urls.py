@@ -17,6 +17,9 @@ _rest_patterns, _app, _ns = api.urls
 _o311_patterns, _o311_app, _o311_ns = open311_api.urls
 
 urlpatterns = [
+    path("imports/", views.import_page, name="api-import"),
+    path("imports/<int:job_id>/", views.import_job, name="api-import-job"),
+    path("imports/<int:job_id>/progress", views.import_job_progress, name="api-import-progress"),
     path("api/", (_json_405(_rest_patterns), _app, _ns)),
     # Unknown paths under /api/ answer in the API's JSON error format, not an HTML page.
     re_path(r"^api/.*$", views.api_not_found),
