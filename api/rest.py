@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from . import errors
 from .auth import KeyAuth, StaffSession
+from .endpoints import cases as cases_endpoints
 from .endpoints import orgs as orgs_endpoints
 from .endpoints import taxonomy as taxonomy_endpoints
 
@@ -48,3 +49,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", orgs_endpoints.router)
 api.add_router("", taxonomy_endpoints.router)
+api.add_router("", cases_endpoints.router)
