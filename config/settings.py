@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "supervision.context_processors.bell",
             ],
         },
     },
@@ -183,6 +184,17 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "supervision.jobs.status_recompute",
+    "supervision.jobs.escalate",
+    "supervision.jobs.notice_reminders",
+]
+# Outside notification channels (supervision/channels.py): log backends by default.
+SUPERVISION_CHANNELS = [
+    c
+    for c in os.environ.get(
+        "SUPERVISION_CHANNELS", "supervision.channels.LogSMS,supervision.channels.LogWeCom"
+    ).split(",")
+    if c
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
