@@ -23,11 +23,7 @@ class LadderPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ),
         (
             "督办阶梯（触发条件与N个工作日）",
-            {
-                "fields": [
-                    (f"rung{i}_trigger", f"rung{i}_delay") for i in range(1, 6)
-                ]
-            },
+            {"fields": [(f"rung{i}_trigger", f"rung{i}_delay") for i in range(1, 6)]},
         ),
     )
 

@@ -23,6 +23,8 @@ class SupervisionConfig(AppConfig):
             )
         )
         nav.add_staff(nav.NavEntry("巡回指导", "supervision:groups", (Role.INSPECTOR,), order=62))
-        nav.add_staff(nav.NavEntry("移送纪委", "supervision:referrals", (Role.DISCIPLINE,), order=63))
+        nav.add_staff(
+            nav.NavEntry("移送纪委", "supervision:referrals", (Role.DISCIPLINE,), order=63)
+        )
         panels.register(supervision_panels)
         integrations.wire()

@@ -68,7 +68,9 @@ def build(referral: Referral) -> bytes:
     entries = list(timeline_for(item)) if item is not None else []
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("时间", "操作人", "动作", "状态", "说明"), strict=True):
+    for cell, text in zip(
+        table.rows[0].cells, ("时间", "操作人", "动作", "状态", "说明"), strict=True
+    ):
         cell.text = text
     wf = model.WORKFLOW
     for e in entries:
@@ -81,7 +83,9 @@ def build(referral: Referral) -> bytes:
         cells[4].text = e.note
 
     doc.add_heading("三、督办单及答复", level=2)
-    notices = Notice.objects.filter(item_type=referral.item_type, item_id=referral.item_id).order_by("id")
+    notices = Notice.objects.filter(
+        item_type=referral.item_type, item_id=referral.item_id
+    ).order_by("id")
     if not notices:
         doc.add_paragraph("无。")
     for n in notices:

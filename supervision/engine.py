@@ -288,9 +288,9 @@ def deescalate(
     for part in chunks(pks):
         model.objects.filter(pk__in=part).update(escalation_level=to_level)
         if to_level < EscalationLevel.NOTICE:
-            Notice.objects.filter(
-                item_type=ct, item_id__in=part, status=Notice.Status.OPEN
-            ).update(status=Notice.Status.CLOSED)
+            Notice.objects.filter(item_type=ct, item_id__in=part, status=Notice.Status.OPEN).update(
+                status=Notice.Status.CLOSED
+            )
     # Lifting a public mark (媒体曝光) is public too; the rest stays internal.
     for public in (True, False):
         ids = [pk for pk in pks if (old[pk] >= EscalationLevel.MEDIA) == public]

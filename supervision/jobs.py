@@ -84,9 +84,7 @@ def status_recompute(today: dt.date | None = None) -> dict:
             changed[S.ON_TRACK] += not_open.exclude(supervision_status=S.ON_TRACK).update(
                 supervision_status=S.ON_TRACK
             )
-            engine.deescalate(
-                kind=kind, rows=recovered, reason="事项恢复正常，系统自动解除督办"
-            )
+            engine.deescalate(kind=kind, rows=recovered, reason="事项恢复正常，系统自动解除督办")
             engine.deescalate(kind=kind, rows=finished, reason="事项已办结，系统自动解除督办")
         out[kind.label] = {
             "超期": changed[S.OVERDUE],
@@ -170,4 +168,3 @@ def run_all(today: dt.date | None = None) -> dict:
         "escalate": escalate(today),
         "notice_reminders": notice_reminders(today),
     }
-

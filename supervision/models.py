@@ -45,9 +45,7 @@ class LadderPolicy(models.Model):
         "临期预警(工作日)", default=2, help_text="距完成时限不足N个工作日即预警"
     )
     missing_report_at_risk = models.BooleanField("缺报进度即预警", default=True)
-    notice_answer_workdays = models.PositiveSmallIntegerField(
-        "督办单答复时限(工作日)", default=3
-    )
+    notice_answer_workdays = models.PositiveSmallIntegerField("督办单答复时限(工作日)", default=3)
     rung1_trigger = models.CharField(
         "提醒·触发", max_length=20, choices=Trigger.choices, default=Trigger.AT_RISK
     )
@@ -112,9 +110,7 @@ class Notice(ItemRef):
         CLOSED = "closed", "已解除"
 
     number = models.CharField("编号", max_length=24, unique=True)
-    level = models.PositiveSmallIntegerField(
-        "督办级别", choices=EscalationLevel.choices, default=2
-    )
+    level = models.PositiveSmallIntegerField("督办级别", choices=EscalationLevel.choices, default=2)
     reason = models.TextField("督办事由")
     answer_due = models.DateField("答复时限")
     status = models.CharField(

@@ -32,6 +32,10 @@ def supervision_panels(actor) -> list[Panel]:
         out.append(Panel("预警事项", at_risk, url + "?status=at_risk", "warn" if at_risk else ""))
     if actor.has_role(Role.DISCIPLINE):
         out.append(
-            Panel("移送纪委事项", selectors.referrals_for(actor).count(), reverse("supervision:referrals"))
+            Panel(
+                "移送纪委事项",
+                selectors.referrals_for(actor).count(),
+                reverse("supervision:referrals"),
+            )
         )
     return out

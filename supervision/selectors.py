@@ -80,9 +80,7 @@ def board(actor: User) -> dict:
     levels_total = {lv: 0 for lv in EscalationLevel.values}
     for kind in registry.kinds():
         qs = access.scope_tracked(actor, kind.model.objects.filter(state__in=kind.open_states))
-        by_status = dict(
-            qs.values_list("supervision_status").annotate(n=Count("pk")).order_by()
-        )
+        by_status = dict(qs.values_list("supervision_status").annotate(n=Count("pk")).order_by())
         by_level = dict(qs.values_list("escalation_level").annotate(n=Count("pk")).order_by())
         for row in (
             qs.values("owner_unit_id")
@@ -107,8 +105,12 @@ def board(actor: User) -> dict:
                 "key": hooks.key(kind),
                 "label": kind.label,
                 "open": sum(by_status.values()),
-                "status": [(s, label, by_status.get(s, 0)) for s, label in SupervisionStatus.choices],
-                "levels": [(lv, label, by_level.get(lv, 0)) for lv, label in EscalationLevel.choices],
+                "status": [
+                    (s, label, by_status.get(s, 0)) for s, label in SupervisionStatus.choices
+                ],
+                "levels": [
+                    (lv, label, by_level.get(lv, 0)) for lv, label in EscalationLevel.choices
+                ],
             }
         )
     names = dict(OrgNode.objects.filter(pk__in=[u for u in units if u]).values_list("pk", "name"))
@@ -142,9 +144,9 @@ def items_on_board(
             qs = qs.filter(Q(escalation_level__gt=0) | ~Q(supervision_status="on_track"))
         if unit.isdigit():
             qs = qs.filter(owner_unit_id=int(unit))
-        for item in qs.select_related("owner_unit").order_by(
-            "-escalation_level", "deadline", "pk"
-        )[:limit]:
+        for item in qs.select_related("owner_unit").order_by("-escalation_level", "deadline", "pk")[
+            :limit
+        ]:
             rows.append(item_row(kind, item))
     rows.sort(key=lambda r: (-r["item"].escalation_level, r["item"].deadline or r["far"]))
     return rows[:limit]
@@ -181,9 +183,7 @@ def item_records(kind: TrackedKind, item) -> dict:
 def notices_for(actor: User) -> QuerySet[Notice]:
     """Notices of units in the actor's subtree (a unit: its own), or its groups' units."""
     access.require_staff(actor)
-    access.require_role(
-        actor, Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.OFFICE, Role.INSPECTOR
-    )
+    access.require_role(actor, Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.OFFICE, Role.INSPECTOR)
     q = _nodes_q(actor, "unit")
     if q is None:
         return Notice.objects.none()
@@ -199,7 +199,8 @@ def jurisdiction(actor: User) -> OrgNode | None:
     if node is None:
         return None
     if node.kind == OrgNode.Kind.DEPARTMENT:
-        return node.get_parent() or node
+        parent = OrgNode.objects.filter(path=node.path[: -OrgNode.steplen]).first()
+        return parent or node
     return node
 
 

@@ -102,7 +102,11 @@ def item_deescalate(
         if level >= item.escalation_level:
             raise WorkflowError("只能降低督办级别")
         engine.deescalate(
-            kind=kind, rows=[(item.pk, item.escalation_level)], reason=reason, actor=actor, to_level=level
+            kind=kind,
+            rows=[(item.pk, item.escalation_level)],
+            reason=reason,
+            actor=actor,
+            to_level=level,
         )
     item.refresh_from_db()
     return item
@@ -120,9 +124,7 @@ def notice_answer(*, actor: User, notice_id: int, answer: str) -> Notice:
         raise InvalidInput("书面答复不能超过5000字", fields={"answer": ["书面答复不能超过5000字"]})
     with transaction.atomic():
         try:
-            notice = (
-                selectors.notices_for(actor).select_for_update().get(pk=notice_id)
-            )
+            notice = selectors.notices_for(actor).select_for_update().get(pk=notice_id)
         except (Notice.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
         if not access.covers(actor, notice.unit):
@@ -204,7 +206,9 @@ def spot_check_draw(
         raise InvalidInput("每单位抽取数应为1至50", fields={"per_unit": ["每单位抽取数应为1至50"]})
     seed = (seed or "").strip() or secrets.token_hex(6)
     if len(seed) > 64:
-        raise InvalidInput("随机种子不能超过64个字符", fields={"seed": ["随机种子不能超过64个字符"]})
+        raise InvalidInput(
+            "随机种子不能超过64个字符", fields={"seed": ["随机种子不能超过64个字符"]}
+        )
     population = selectors.spot_check_population(group)
     with transaction.atomic():
         check = SpotCheck.objects.create(

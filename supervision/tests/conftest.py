@@ -54,9 +54,7 @@ def make_widget(node, unit):
             place=node(place),
             owner_unit=owner or unit,
             deadline=deadline,
-            created_at=extra.pop(
-                "created_at", dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)
-            ),
+            created_at=extra.pop("created_at", dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)),
             **extra,
         )
 

@@ -8,7 +8,14 @@ from django.contrib.contenttypes.models import ContentType
 from core.periodic import run_all as run_periodic
 from supervision import jobs
 from supervision.channels import LogSMS
-from supervision.models import BriefingListing, LadderPolicy, Notice, Notification, Referral, Trigger
+from supervision.models import (
+    BriefingListing,
+    LadderPolicy,
+    Notice,
+    Notification,
+    Referral,
+    Trigger,
+)
 from tests.kernelapp.models import Widget
 from tracking.models import TimelineEntry
 from tracking.workdays import add_working_days
@@ -167,12 +174,17 @@ def test_answered_notice_does_not_trigger(make_widget, handler):
     from supervision import services
 
     LadderPolicy.objects.create(
-        name="督办单逾期即通报", scope_key="", rung3_trigger=Trigger.NOTICE_UNANSWERED, rung3_delay=1
+        name="督办单逾期即通报",
+        scope_key="",
+        rung3_trigger=Trigger.NOTICE_UNANSWERED,
+        rung3_delay=1,
     )
     w = make_widget(deadline=days_ago(1))
     jobs.run_all(TODAY)
     notice = Notice.objects.get(item_id=w.pk)
-    services.notice_answer(actor=handler, notice_id=notice.pk, answer="已安排施工队，本周五前完成维修。")
+    services.notice_answer(
+        actor=handler, notice_id=notice.pk, answer="已安排施工队，本周五前完成维修。"
+    )
     jobs.run_all(add_working_days(notice.answer_due, 2))
     assert fresh(w).escalation_level == 2
 
@@ -243,7 +255,11 @@ def test_finished_item_is_deescalated_but_referral_stays(make_widget):
 
 def _snapshot():
     return (
-        list(Widget.objects.order_by("pk").values_list("pk", "supervision_status", "escalation_level")),
+        list(
+            Widget.objects.order_by("pk").values_list(
+                "pk", "supervision_status", "escalation_level"
+            )
+        ),
         TimelineEntry.objects.count(),
         Notice.objects.count(),
         BriefingListing.objects.count(),
@@ -254,12 +270,20 @@ def _snapshot():
 
 def test_second_run_changes_nothing(make_widget, handler, discipline):
     for n in (None, -1, 1, 9, 10, 20, 30, 45):
-        make_widget(deadline=None if n is None else days_ago(n) if n > 0 else add_working_days(TODAY, -n))
+        make_widget(
+            deadline=None if n is None else days_ago(n) if n > 0 else add_working_days(TODAY, -n)
+        )
     make_widget(deadline=add_working_days(TODAY, 20), progress_percent=5)
     make_widget(deadline=add_working_days(TODAY, 30), report_missing=True)
     first = run()
     after_first = _snapshot()
-    assert first["escalate"]["测试事项"] == {"移送纪委": 2, "媒体曝光": 1, "通报批评": 1, "督办单": 2, "提醒": 3}
+    assert first["escalate"]["测试事项"] == {
+        "移送纪委": 2,
+        "媒体曝光": 1,
+        "通报批评": 1,
+        "督办单": 2,
+        "提醒": 3,
+    }
     second = run()
     assert _snapshot() == after_first
     assert second["escalate"]["测试事项"] == {}

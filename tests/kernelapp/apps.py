@@ -3,7 +3,9 @@ from django.apps import AppConfig
 
 def _contacts(items) -> dict:
     """The requester of each widget, for supervision's return-visit call list."""
-    return {w.pk: {"name": "测试群众", "phone": w.requester_phone} for w in items if w.requester_phone}
+    return {
+        w.pk: {"name": "测试群众", "phone": w.requester_phone} for w in items if w.requester_phone
+    }
 
 
 def _missing_report_q(today):
