@@ -116,7 +116,13 @@ def escalate(today: dt.date | None = None) -> dict:
                         )
                     )
                     n = engine.escalate(
-                        kind=kind, rows=rows, level=level, policy=policy, today=today
+                        kind=kind,
+                        rows=rows,
+                        level=level,
+                        policy=policy,
+                        today=today,
+                        reason=f"{rules.trigger_text(trigger, delay)}，"
+                        f"系统自动升级为“{engine.LEVEL_LABEL[level]}”",
                     )
                     if n:
                         label = engine.LEVEL_LABEL[level]

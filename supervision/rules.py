@@ -178,3 +178,14 @@ def trigger_q(kind: TrackedKind, trigger: str, delay: int, today: dt.date) -> Q 
         )
         return Q(Exists(late))
     return None
+
+
+def trigger_text(trigger: str, delay: int) -> str:
+    """The trigger in words, for the timeline and the notice."""
+    if trigger == Trigger.AT_RISK:
+        return "出现预警（进度滞后、临近完成时限或缺报进度）"
+    if trigger == Trigger.OVERDUE:
+        return f"超过完成时限{max(delay, 1)}个工作日"
+    if trigger == Trigger.NOTICE_UNANSWERED:
+        return f"督办单逾期{max(delay, 1)}个工作日未答复"
+    return ""

@@ -282,3 +282,8 @@ def call_list(actor: User, group: InspectionGroup | None = None, limit: int = 50
                 }
             )
     return rows[:limit]
+
+
+def under_supervision_q() -> Q:
+    """Items publicly marked 督办中 (rung 4 媒体曝光 and up), for the public board."""
+    return Q(escalation_level__gte=EscalationLevel.MEDIA)
