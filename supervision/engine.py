@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from core.bulk import insert_many
 from orgs.models import Role, User
 from tracking import workdays
 from tracking.models import EscalationLevel
@@ -78,6 +79,15 @@ def discipline_staff() -> list[User]:
     )
 
 
+# A unit that gets more than this many items on one rung in one run is told once,
+# with the count, instead of once per item: a backlog must not flood the bell.
+DIGEST_OVER = 20
+
+NOTIFICATION_FIELDS = (
+    "recipient_id", "title", "body", "url", "item_type_id", "item_id", "level", "created_at",
+)  # fmt: skip
+
+
 def notify(
     rows: list[tuple[User, str, str, str, ContentType | None, int | None, int]],
     *,
@@ -86,21 +96,13 @@ def notify(
     """rows: (recipient, title, body, url, item_type, item_id, level). In-app always;
     SMS / WeChat Work too when `outside`."""
     now = timezone.now()
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u,
-                title=t[:120],
-                body=b,
-                url=url,
-                item_type=ct,
-                item_id=pk,
-                level=lvl,
-                created_at=now,
-            )
+    insert_many(
+        Notification,
+        NOTIFICATION_FIELDS,
+        (
+            (u.pk, t[:120], b, url, ct.pk if ct else None, pk, lvl, now)
             for u, t, b, url, ct, pk, lvl in rows
-        ],
-        batch_size=CHUNK,
+        ),
     )
     if outside:
         channels.send_many(
@@ -122,6 +124,24 @@ def _next_numbers(ct: ContentType, pks: Sequence[int], today: dt.date) -> dict[i
             .values_list("item_id", "n")
         )
     return {pk: f"DB{today:%Y%m%d}-{ct.pk}-{pk}-{counts.get(pk, 0) + 1}" for pk in pks}
+
+
+def _existing(model, ct: ContentType, pks: Sequence[int], **filters) -> set[int]:
+    have: set[int] = set()
+    for part in chunks(pks):
+        have.update(
+            model.objects.filter(item_type=ct, item_id__in=part, **filters).values_list(
+                "item_id", flat=True
+            )
+        )
+    return have
+
+
+def _url_for(name: str, *args) -> Callable[[int], str]:
+    """reverse() once, then fill in the pk: reversing per item costs more than the insert."""
+    template = reverse(name, args=[*args, 999999999])
+    head, tail = template.split("999999999")
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def escalate(
@@ -146,9 +166,11 @@ def escalate(
     pks = [r[0] for r in rows]
     old = {r[0]: r[1] for r in rows}
     unit_of = {r[0]: r[2] for r in rows}
-    note = reason or f"{kind.label}达到“{LEVEL_LABEL[level]}”督办条件，系统自动升级"
+    note = reason or f"{kind.label}达到“{LEVEL_LABEL[level]}”督办条件"
     for part in chunks(pks):
         model.objects.filter(pk__in=part).update(escalation_level=level)
+    manual = actor is not None
+    data_by_old = {lv: {"from": lv, "to": level, "manual": manual} for lv in set(old.values())}
     timeline_bulk_append(
         model=model,
         item_ids=pks,
@@ -156,116 +178,118 @@ def escalate(
         action="supervision.escalate",
         action_label=ACTION_LABEL[level],
         note=note,
-        data_for=lambda pk: {"from": old[pk], "to": level, "manual": actor is not None},
+        data_for=lambda pk: data_by_old[old[pk]],
         is_public=level >= EscalationLevel.MEDIA,
     )
     now = timezone.now()
-    titles = _titles(kind, pks)
+    actor_id = actor.pk if actor else None
+    due = workdays.add_working_days(today, policy.notice_answer_workdays)
 
-    notice_pks: set[int] = set()
+    new_notices: list[int] = []
     if level >= EscalationLevel.NOTICE:
-        have = set()
-        for part in chunks(pks):
-            have.update(
-                Notice.objects.filter(
-                    item_type=ct, item_id__in=part, status=Notice.Status.OPEN
-                ).values_list("item_id", flat=True)
-            )
-        new = [pk for pk in pks if pk not in have]
-        numbers = _next_numbers(ct, new, today)
-        due = workdays.add_working_days(today, policy.notice_answer_workdays)
-        Notice.objects.bulk_create(
-            [
-                Notice(
-                    item_type=ct,
-                    item_id=pk,
-                    unit_id=unit_of[pk],
-                    number=numbers[pk],
-                    level=level,
-                    reason=note,
-                    answer_due=due,
-                    issued_by=actor,
-                    created_at=now,
-                )
-                for pk in new
-            ],
-            batch_size=CHUNK,
+        have = _existing(Notice, ct, pks, status=Notice.Status.OPEN)
+        new_notices = [pk for pk in pks if pk not in have]
+        numbers = _next_numbers(ct, new_notices, today)
+        insert_many(
+            Notice,
+            (
+                "item_type_id",
+                "item_id",
+                "unit_id",
+                "created_at",
+                "number",
+                "level",
+                "reason",
+                "answer_due",
+                "status",
+                "answer",
+                "issued_by_id",
+            ),  # fmt: skip
+            (
+                (
+                    ct.pk,
+                    pk,
+                    unit_of[pk],
+                    now,
+                    numbers[pk],
+                    level,
+                    note,
+                    due,
+                    Notice.Status.OPEN.value,
+                    "",
+                    actor_id,
+                )  # fmt: skip
+                for pk in new_notices
+            ),
         )
-        notice_pks = set(new)
     if level >= EscalationLevel.CRITICISM:
-        have = set()
-        for part in chunks(pks):
-            have.update(
-                BriefingListing.objects.filter(
-                    item_type=ct, item_id__in=part, briefed_at__isnull=True
-                ).values_list("item_id", flat=True)
-            )
-        BriefingListing.objects.bulk_create(
-            [
-                BriefingListing(
-                    item_type=ct, item_id=pk, unit_id=unit_of[pk], reason=note, created_at=now
-                )
-                for pk in pks
-                if pk not in have
-            ],
-            batch_size=CHUNK,
+        have = _existing(BriefingListing, ct, pks, briefed_at__isnull=True)
+        insert_many(
+            BriefingListing,
+            ("item_type_id", "item_id", "unit_id", "created_at", "reason"),
+            ((ct.pk, pk, unit_of[pk], now, note) for pk in pks if pk not in have),
         )
     referred: list[int] = []
     if level >= EscalationLevel.REFERRAL:
-        have = set()
-        for part in chunks(pks):
-            have.update(
-                Referral.objects.filter(item_type=ct, item_id__in=part).values_list(
-                    "item_id", flat=True
-                )
-            )
+        have = _existing(Referral, ct, pks)
         referred = [pk for pk in pks if pk not in have]
-        Referral.objects.bulk_create(
-            [
-                Referral(
-                    item_type=ct,
-                    item_id=pk,
-                    unit_id=unit_of[pk],
-                    reason=note,
-                    created_by=actor,
-                    created_at=now,
-                )
-                for pk in referred
-            ],
-            batch_size=CHUNK,
+        insert_many(
+            Referral,
+            ("item_type_id", "item_id", "unit_id", "created_at", "reason", "created_by_id"),
+            ((ct.pk, pk, unit_of[pk], now, note, actor_id) for pk in referred),
         )
 
     # Notifications: the unit's handlers and heads; discipline inspection for referrals.
     staff = unit_staff(unit_of.values())
-    key = hooks.key(kind)
-    item_url = {pk: reverse("supervision:item", args=[key, pk]) for pk in pks}
     notices_url = reverse("supervision:notices")
-    rows_out = []
+    item_url = _url_for("supervision:item", hooks.key(kind))
+    by_unit: dict[int | None, list[int]] = defaultdict(list)
     for pk in pks:
-        title = f"【{LEVEL_LABEL[level]}】{kind.label}：{titles.get(pk) or f'#{pk}'}"
-        if pk in notice_pks:
-            body = f"请于{workdays.add_working_days(today, policy.notice_answer_workdays):%Y年%m月%d日}前书面答复督办单。{note}"
-            url = notices_url
-        else:
-            body = note
-            url = item_url[pk]
-        for user in staff.get(unit_of[pk], []):
-            rows_out.append((user, title, body, url, ct, pk, level))
+        by_unit[unit_of[pk]].append(pk)
+    titles = _titles(
+        kind,
+        [
+            pk
+            for unit, ids in by_unit.items()
+            if len(ids) <= DIGEST_OVER and staff.get(unit)
+            for pk in ids
+        ],
+    )
+    label = LEVEL_LABEL[level]
+    notice_set = set(new_notices)
+    out = []
+    for unit, ids in by_unit.items():
+        users = staff.get(unit, [])
+        if not users:
+            continue
+        with_notice = any(pk in notice_set for pk in ids)
+        if len(ids) > DIGEST_OVER:
+            body = f"{note}。" + (
+                f"请于{due:%Y年%m月%d日}前逐件书面答复督办单。" if with_notice else ""
+            )
+            title = f"【{label}】贵单位{len(ids)}件{kind.label}升级为“{label}”"
+            url = notices_url if with_notice else reverse("supervision:board")
+            out += [(u, title, body, url, ct, None, level) for u in users]
+            continue
+        for pk in ids:
+            title = f"【{label}】{kind.label}：{titles.get(pk) or f'#{pk}'}"
+            if pk in notice_set:
+                body, url = f"请于{due:%Y年%m月%d日}前书面答复督办单。{note}", notices_url
+            else:
+                body, url = note, item_url(pk)
+            out += [(u, title, body, url, ct, pk, level) for u in users]
     if referred:
-        for user in discipline_staff():
+        discipline = discipline_staff()
+        referrals_url = reverse("supervision:referrals")
+        if len(referred) > DIGEST_OVER:
+            title = f"【移送纪委】新移送{kind.label}{len(referred)}件"
+            out += [(u, title, note, referrals_url, ct, None, level) for u in discipline]
+        else:
+            more = _titles(kind, referred)
             for pk in referred:
-                rows_out.append(
-                    (
-                        user,
-                        f"【移送纪委】{kind.label}：{titles.get(pk) or f'#{pk}'}",
-                        note,
-                        reverse("supervision:referrals"),
-                        ct,
-                        pk,
-                        level,
-                    )
-                )
-    notify(rows_out, outside=level >= EscalationLevel.NOTICE)
+                title = f"【移送纪委】{kind.label}：{more.get(pk) or f'#{pk}'}"
+                out += [(u, title, note, referrals_url, ct, pk, level) for u in discipline]
+    notify(out, outside=level >= EscalationLevel.NOTICE)
     return len(pks)
 
 

@@ -124,7 +124,12 @@ def notice_answer(*, actor: User, notice_id: int, answer: str) -> Notice:
         raise InvalidInput("书面答复不能超过5000字", fields={"answer": ["书面答复不能超过5000字"]})
     with transaction.atomic():
         try:
-            notice = selectors.notices_for(actor).select_for_update().get(pk=notice_id)
+            notice = (
+                selectors.notices_for(actor)
+                .select_related(None)
+                .select_for_update(of=("self",))
+                .get(pk=notice_id)
+            )
         except (Notice.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
         if not access.covers(actor, notice.unit):

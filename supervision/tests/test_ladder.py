@@ -6,6 +6,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from core.periodic import run_all as run_periodic
+from orgs.models import Role
 from supervision import jobs
 from supervision.channels import LogSMS
 from supervision.models import (
@@ -298,3 +299,17 @@ def test_run_periodic_runs_the_jobs_under_the_lock(make_widget, settings):
     before = _snapshot()
     run_periodic(owner="test")
     assert _snapshot() == before
+
+
+def test_a_backlog_is_notified_as_one_digest(make_widget, handler, node, make_user):
+    for _ in range(25):
+        make_widget(deadline=days_ago(2))
+    lone = make_widget(deadline=days_ago(2), owner=node("D01"))
+    other = make_user("D01", Role.UNIT_HEAD)
+    run()
+    mine = Notification.objects.filter(recipient=handler)
+    assert mine.count() == 1
+    assert "25件" in mine.get().title and mine.get().url == "/supervision/notices/"
+    assert Notice.objects.count() == 26  # each item still gets its own notice
+    assert fresh(lone).escalation_level == 2
+    assert Notification.objects.get(recipient=other).item_id == lone.pk  # one item: told per item
