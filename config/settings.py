@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "supervision.context_processors.bell",
             ],
         },
     },
@@ -184,7 +185,18 @@ DEMO_SEEDERS = [
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
     "commitments.jobs.generate_report_slots",
+    "supervision.jobs.status_recompute",
+    "supervision.jobs.escalate",
+    "supervision.jobs.notice_reminders",
     "textintel.jobs.refresh",
+]
+# Outside notification channels (supervision/channels.py): log backends by default.
+SUPERVISION_CHANNELS = [
+    c
+    for c in os.environ.get(
+        "SUPERVISION_CHANNELS", "supervision.channels.LogSMS,supervision.channels.LogWeCom"
+    ).split(",")
+    if c
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
