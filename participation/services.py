@@ -440,7 +440,7 @@ def microwish_create_from_case(*, actor: User, case) -> MicroWish:
     contact = getattr(case, "contact", None)
     place = case.place
     if place.kind == OrgNode.Kind.GRID:
-        place = place.get_parent()
+        place = OrgNode.objects.get(path=place.path[: -OrgNode.steplen])
     title = (getattr(case, "title", "") or case.text or "").strip()[:100] or "群众微心愿"
     with transaction.atomic():
         wish = _wish_create(

@@ -118,10 +118,11 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def wall(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.wall_items(limit=200), 12).get_page(request.GET.get("page"))
     return render(
         request,
         "participation/wall.html",
-        {"items": selectors.wall_items(), "units": selectors.wall_units()[:30]},
+        {"page": page, "units": selectors.wall_units()[:30]},
     )
 
 
@@ -214,10 +215,7 @@ def poll(request: HttpRequest, pk: int) -> HttpResponse:
                 ctx["error"] = e.message
     ctx["results"] = selectors.poll_results(poll)
     ctx["open"] = poll.accepting_votes()
-    status = 200
-    if ctx.get("error") and request.headers.get("HX-Request") is None:
-        status = 200  # the form re-renders with its message; errors are not server faults
-    return render(request, "participation/poll.html", ctx, status=status)
+    return render(request, "participation/poll.html", ctx)
 
 
 @require_GET
