@@ -183,6 +183,7 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "participation.services.polls_close_expired",
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
