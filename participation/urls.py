@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import board, staff_views, views
 
 app_name = "participation"
 
 urlpatterns = [
     # public: no login
-    path("board/", views.board, name="board"),
+    path("board/", board.board_page, name="board"),
+    path("board/units/", board.units_page, name="units"),
+    path("board/cases/", board.case_results_page, name="case-results"),
+    path("board/<int:pk>/", board.commitment_page, name="commitment"),
     path("wall/", views.wall, name="wall"),
     path("wall/rate/<int:ct>/<int:pk>/", views.wall_rate, name="wall-rate"),
     path("polls/", views.polls, name="polls"),
@@ -20,6 +23,7 @@ urlpatterns = [
     path("volunteer/track/", views.order_track, name="order-track"),
     path("volunteer/teams/", views.teams, name="teams"),
     path("p/evidence/<int:pk>/", views.public_evidence, name="evidence"),
+    path("p/photo/<int:pk>/", views.report_photo, name="report-photo"),
     # staff and volunteers
     path("wishes/<int:pk>/act/", staff_views.wish_act, name="wish-act"),
     path("staff/wishes/", staff_views.wishes, name="staff-wishes"),

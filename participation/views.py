@@ -105,15 +105,6 @@ def _towns():
     return OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).order_by("path")
 
 
-# --- the board ------------------------------------------------------------------
-
-
-def board(request: HttpRequest) -> HttpResponse:
-    from . import board as board_mod
-
-    return board_mod.board_page(request)
-
-
 # --- the rating wall ------------------------------------------------------------------
 
 
@@ -419,7 +410,31 @@ def public_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     return resp
 
 
-def _strip_image(ev: Evidence) -> bytes:
+def report_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A photo of an approved progress report of a public commitment, without metadata."""
+    try:
+        from commitments.models import ReportPhoto
+    except ImportError:
+        raise Http404 from None
+    photo = (
+        ReportPhoto.objects.filter(pk=pk, report__status="approved")
+        .exclude(report__commitment__state="draft")
+        .exclude(report__commitment=None)
+        .first()
+    )
+    if photo is None:
+        raise Http404
+    key = f"participation:photo:{pk}"
+    body = cache.get(key)
+    if body is None:
+        body = _strip_image(photo)
+        cache.set(key, body, 3600)
+    resp = HttpResponse(body, content_type="image/jpeg")
+    resp["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+def _strip_image(ev) -> bytes:
     from PIL import Image, ImageOps
 
     with ev.file.open("rb") as f:

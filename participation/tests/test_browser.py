@@ -131,9 +131,9 @@ def test_axe_no_serious_violations(live_app, page_at, large):
         if large:
             assert page.evaluate("document.documentElement.classList.contains('large-text')")
             # large text keeps the layout: nothing runs off the side of a phone
-            assert page.evaluate(
-                "document.documentElement.scrollWidth <= window.innerWidth + 1"
-            ), path
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+                path
+            )
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"

@@ -74,7 +74,9 @@ def test_wall_pages(client, finished):
     url = reverse("participation:wall-rate", args=[ct, finished.pk])
     client.post(url, {"phone": "13300004444", "action": "send_code"})
     code = sms.last_code_for("13300004444")
-    r = client.post(url, {"phone": "13300004444", "code": code, "value": "satisfied", "action": "rate"})
+    r = client.post(
+        url, {"phone": "13300004444", "code": code, "value": "satisfied", "action": "rate"}
+    )
     assert "感谢您的评价" in r.content.decode()
     finished.refresh_from_db()
     assert finished.rating_satisfied == 1
