@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from orgs.models import OrgNode, User
 from tracking import registry
@@ -21,6 +21,21 @@ WISH_TABS = {
     "fulfilled": ("fulfilled", "confirmed"),
 }
 WISH_TAB_LABELS = {"open": "待认领", "claimed": "已认领", "fulfilled": "已圆梦"}
+
+
+# Commitments are public once published (their workflow has no separate "make public"
+# step); every other kind says so with TrackedItem.is_public.
+PUBLIC_WHEN_PUBLISHED = {"commitments.commitment"}
+
+
+def public_q(model) -> Q:
+    if model._meta.label_lower in PUBLIC_WHEN_PUBLISHED:
+        return Q(is_public=True) | ~Q(state="draft")
+    return Q(is_public=True)
+
+
+def is_public(item) -> bool:
+    return type(item).objects.filter(public_q(type(item)), pk=item.pk).exists()
 
 
 def public_wishes(tab: str = "open", town: OrgNode | None = None) -> QuerySet[MicroWish]:
@@ -138,7 +153,20 @@ def wall_kinds() -> list:
 
 
 def _finished(kind) -> QuerySet:
-    return kind.model.objects.filter(is_public=True, state__in=kind.finished_states)
+    return kind.model.objects.filter(public_q(kind.model), state__in=kind.finished_states)
+
+
+PUBLIC_URLS = {
+    "participation.microwish": "participation:wish",
+    "commitments.commitment": "participation:commitment",
+}
+
+
+def public_url(item) -> str:
+    from django.urls import reverse
+
+    name = PUBLIC_URLS.get(type(item)._meta.label_lower)
+    return reverse(name, args=[item.pk]) if name else ""
 
 
 def wall_items(limit: int = 60) -> list[dict]:
@@ -151,7 +179,15 @@ def wall_items(limit: int = 60) -> list[dict]:
         ).order_by("-n", "-state_changed_at")[:limit]
         ct = ContentType.objects.get_for_model(kind.model)
         for item in qs:
-            rows.append({"item": item, "kind": kind, "ct": ct.pk, "title": str(item)})
+            rows.append(
+                {
+                    "item": item,
+                    "kind": kind,
+                    "ct": ct.pk,
+                    "title": str(item),
+                    "url": public_url(item),
+                }
+            )
     rows.sort(key=lambda r: -r["item"].n)
     return rows[:limit]
 

@@ -27,6 +27,7 @@ from tracking import registry
 from tracking.models import TrackedItem
 from tracking.services import item_transition, rater_key, rating_record, timeline_append
 
+from . import selectors
 from .masking import mask_name
 from .models import (
     CLAIMANT_ROLES,
@@ -142,7 +143,7 @@ def poll_option_add(
     title = _require(title, "title", "选项名称", 200)
     if poll.status != Poll.Status.DRAFT:
         raise WorkflowError("比选已开始，不能再增加选项")
-    if target is not None and not target.is_public:
+    if target is not None and not selectors.is_public(target):
         raise InvalidInput("只能选择已公开的项目", fields={"target": ["只能选择已公开的项目"]})
     return PollOption.objects.create(
         poll=poll,
@@ -739,7 +740,7 @@ def wall_rate(*, item: TrackedItem, value: str, comment: str = "", phone: str) -
     """A resident rates a finished public item on the wall: one rating per phone per item."""
     phone = _verified_phone(phone, PURPOSE_RATE)
     kind = registry.kind_for(type(item))
-    if not item.is_public or item.state not in kind.finished_states:
+    if item.state not in kind.finished_states or not selectors.is_public(item):
         raise WorkflowError("该事项尚未办结，暂不能评价")
     from .masking import scrub_text
 

@@ -390,10 +390,13 @@ def _targets(actor: User) -> list[tuple[str, str]]:
 
     out = []
     for kind in registry.kinds():
-        if not kind.extra.get("poll_target"):
+        label = kind.model._meta.label_lower
+        if not (kind.extra.get("poll_target") or label in selectors.PUBLIC_WHEN_PUBLISHED):
             continue
         ct = ContentType.objects.get_for_model(kind.model)
-        qs = access.scope_tracked(actor, kind.model.objects.filter(is_public=True))[:200]
+        qs = access.scope_tracked(actor, kind.model.objects.filter(selectors.public_q(kind.model)))[
+            :300
+        ]
         out += [(f"{ct.pk}:{obj.pk}", f"{kind.label} · {obj}") for obj in qs]
     return out
 

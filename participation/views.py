@@ -125,7 +125,9 @@ def _wall_item(ct: int, pk: int):
     if model is None or model not in [k.model for k in selectors.wall_kinds()]:
         raise NotFound()
     kind = registry.kind_for(model)
-    item = model.objects.filter(pk=pk, is_public=True, state__in=kind.finished_states).first()
+    item = model.objects.filter(
+        selectors.public_q(model), pk=pk, state__in=kind.finished_states
+    ).first()
     if item is None:
         raise NotFound()
     return item
@@ -398,7 +400,10 @@ def public_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if ev is None or not ev.entry.is_public or not ev.content_type.startswith("image/"):
         raise Http404
     model = ev.entry.item_type.model_class()
-    if model is None or not model.objects.filter(pk=ev.entry.item_id, is_public=True).exists():
+    if (
+        model is None
+        or not model.objects.filter(selectors.public_q(model), pk=ev.entry.item_id).exists()
+    ):
         raise Http404
     key = f"participation:evidence:{pk}"
     body = cache.get(key)
