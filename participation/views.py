@@ -272,6 +272,12 @@ def wish(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline_for(wish, public_only=True),
             "can_claim": can_claim,
             "is_claimant": is_claimant,
+            "rate_url": reverse(
+                "participation:wall-rate",
+                args=[ContentType.objects.get_for_model(MicroWish).pk, wish.pk],
+            )
+            if wish.state in ("fulfilled", "confirmed")
+            else "",
         },
     )
 
