@@ -188,6 +188,7 @@ PERIODIC_JOBS: list[str] = [
     "supervision.jobs.status_recompute",
     "supervision.jobs.escalate",
     "supervision.jobs.notice_reminders",
+    "participation.services.polls_close_expired",
     "textintel.jobs.refresh",
 ]
 # Outside notification channels (supervision/channels.py): log backends by default.
