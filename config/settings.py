@@ -183,9 +183,15 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "figures.jobs.rollup_refresh",
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
+# Figures: a dispatched case counts as answered in time (响应率) when signed within this
+# many working days of the dispatch day; the briefing's issuer and number prefix.
+FIGURES_SIGN_WITHIN_WORKDAYS = int(os.environ.get("FIGURES_SIGN_WITHIN_WORKDAYS", "1"))
+FIGURES_BRIEFING_ISSUER = os.environ.get("FIGURES_BRIEFING_ISSUER", "")
+FIGURES_BRIEFING_PREFIX = os.environ.get("FIGURES_BRIEFING_PREFIX", "")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
 
 LOGGING = {
