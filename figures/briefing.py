@@ -204,29 +204,23 @@ def build(*, node: OrgNode, period: Period, briefing: Briefing) -> bytes:
     normal.font.size = Pt(BODY_PT)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FANGSONG)
 
-    # 版头: issuer in red, number, red rule
-    _para(
+    # 版头: issuer in red (squeezed to one line as 发文机关标志 are), number, red rule
+    head = f"{issuer_name(node)}文件"
+    p = _para(
         doc,
-        issuer_name(node),
-        font=XIAOBIAOSONG,
-        size=30,
-        color=RED,
+        "",
         align=WD_ALIGN_PARAGRAPH.CENTER,
         indent=False,
-        line=44,
-        space_before=12,
+        line=52,
+        space_before=6,
+        space_after=24,
     )
-    _para(
-        doc,
-        "工 作 通 报",
-        font=XIAOBIAOSONG,
-        size=30,
-        color=RED,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        indent=False,
-        line=44,
-        space_after=18,
-    )
+    run = _font(p.add_run(head), XIAOBIAOSONG, 30, color=RED)
+    scale = min(100, int(440 * 100 / (len(head) * 30)))
+    if scale < 100:
+        w = OxmlElement("w:w")
+        w.set(qn("w:val"), str(scale))
+        run._element.get_or_add_rPr().append(w)
     number = _para(doc, doc_number(node, briefing), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _red_rule(number)
     _para(doc, "", indent=False)

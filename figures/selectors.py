@@ -221,7 +221,7 @@ def activity_figures(node: OrgNode, period: Period) -> dict:
     )
     linked = ActivityCase.objects.filter(activity__in=qs).values("case_id")
     resolved = 0
-    if apps.is_installed("cases"):
+    if has_model("cases.Case"):
         from cases.models import Case
 
         resolved = Case.objects.filter(pk__in=linked, state__in=FINISHED).count()
@@ -250,7 +250,36 @@ def _commitments(node: OrgNode):
     )
 
 
+def has_model(label: str) -> bool:
+    """Figures reads apps built beside it; a deployment without one shows zeros."""
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True
+
+
+EMPTY_COMMITMENTS = {
+    "total": 0,
+    "projects": 0,
+    "by_state": {},
+    "open": 0,
+    "on_track": 0,
+    "at_risk": 0,
+    "overdue": 0,
+    "completed": 0,
+    "accepted": 0,
+    "closed": 0,
+    "finished": 0,
+    "ladder": dict.fromkeys(range(1, 6), 0),
+    "reports": {"due": 0, "on_time": 0, "late": 0, "missing": 0, "punctuality": None},
+    "rectification": [],
+}
+
+
 def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
+    if not has_model("commitments.Commitment"):
+        return EMPTY_COMMITMENTS
     from commitments.models import ProblemLevel, ProgressReport, RectificationProblem
 
     qs = _commitments(node).exclude(state="draft")
@@ -358,6 +387,8 @@ def highlights_for(node: OrgNode, period: Period) -> list[Highlight]:
 
 def highlight_candidates(node: OrgNode, period: Period):
     """Progress reports with a 亮点做法 the office may pick (submitted in the period)."""
+    if not has_model("commitments.ProgressReport"):
+        return []
     from commitments.models import ProgressReport
 
     picked = set(Highlight.objects.values_list("report_id", flat=True))

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
-
 from orgs.models import OrgNode
 
 from . import selectors as sel
@@ -88,7 +86,7 @@ def activity_sentence(node: OrgNode, period: Period) -> list[Part] | None:
             Num(t["suggestions"], collect_url),
             "条",
         ]
-    if apps.is_installed("cases") and a["cases_linked"]:
+    if sel.has_model("cases.Case") and a["cases_linked"]:
         parts += [
             "，已解决",
             Num(a["cases_resolved"], sel.case_list_url(node, period, "resolved", activity=1)),
@@ -131,7 +129,7 @@ def case_sentence(node: OrgNode, period: Period) -> list[Part] | None:
 
 
 def commitment_sentence(node: OrgNode) -> list[Part] | None:
-    if not apps.is_installed("commitments"):
+    if not sel.has_model("commitments.Commitment"):
         return None
     c = sel.commitment_figures(node)
     if not c["total"]:
@@ -166,7 +164,7 @@ def commitment_sentence(node: OrgNode) -> list[Part] | None:
 
 
 def rectification_sentence(node: OrgNode) -> list[Part] | None:
-    if not apps.is_installed("commitments"):
+    if not sel.has_model("commitments.Commitment"):
         return None
     rect = sel.commitment_figures(node)["rectification"]
     if not any(r["problems"] for r in rect):

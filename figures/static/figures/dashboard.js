@@ -8,6 +8,10 @@
   function make(id, option) {
     var node = document.getElementById(id);
     if (!node) return;
+    var empty = option.series.every(function (s) {
+      return !s.data || !s.data.some(function (v) { return (v && typeof v === "object" ? v.value : v) > 0; });
+    });
+    if (empty) { node.classList.add("empty"); node.textContent = "本期暂无数据"; return; }
     var c = echarts.init(node, null, { renderer: "svg" });
     option.textStyle = { fontFamily: "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" };
     c.setOption(option);
