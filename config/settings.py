@@ -184,6 +184,7 @@ DEMO_SEEDERS = [
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
     "figures.jobs.rollup_refresh",
+    "figures.jobs.snapshot_refresh",
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")

@@ -97,9 +97,10 @@ def seed() -> str:
     linked = _link_cases()
     rollup = ""
     if has_model("cases.Case"):
-        from .jobs import rollup_refresh
+        from .jobs import rollup_refresh, snapshot_refresh
 
         result = rollup_refresh(full=True)
+        snapshot_refresh()
         rollup = f"，汇总{len(result['months'])}个月{result['rows']}行"
     total = Activity.objects.exclude(demo_key="").count()
     return f"活动记录{total}条（新增{len(new)}条），关联诉求{linked}件{rollup}"

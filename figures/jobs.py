@@ -17,7 +17,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from orgs.models import OrgNode
@@ -142,3 +142,100 @@ def rollup_refresh(*, full: bool = False, today: dt.date | None = None) -> dict:
         rows += rebuild_month(month, today=today, paths=paths)
     RollupState.objects.filter(pk=state.pk).update(watermark=started, last_day=today)
     return {"months": [m.isoformat()[:7] for m in sorted(months)], "rows": rows}
+
+
+# --- state snapshots: commitments, escalated items, report punctuality ---------------
+
+# Kinds counted in full; for the others (a million cases) only the escalated ones,
+# which is all the ladder needs.
+FULL_SNAPSHOT = {"commitments.commitment"}
+
+
+def _ancestor_ids(path: str | None, paths: dict[str, int]) -> set[int]:
+    if not path:
+        return set()
+    return {paths[path[:i]] for i in range(STEP, len(path) + 1, STEP) if path[:i] in paths}
+
+
+def _write_diff(model, rows: dict[tuple, int], key_fields: list[str], scope: dict) -> int:
+    """Make the table hold exactly `rows` (key -> n), touching only what changed."""
+    current = {
+        tuple(r[f] for f in key_fields): (r["id"], r["n"])
+        for r in model.objects.filter(**scope).values("id", "n", *key_fields)
+    }
+    stale = [pk for key, (pk, n) in current.items() if rows.get(key) != n]
+    new = [
+        model(**dict(zip(key_fields, key, strict=True)), n=n, **scope)
+        for key, n in rows.items()
+        if current.get(key, (None, None))[1] != n
+    ]
+    if stale or new:
+        with transaction.atomic():
+            model.objects.filter(pk__in=stale).delete()
+            model.objects.bulk_create(new, batch_size=2000)
+    return len(stale) + len(new)
+
+
+def snapshot_refresh() -> dict:
+    """The periodic job: ItemSnapshot and ReportMonthly from one GROUP BY each. Idempotent."""
+    from django.apps import apps as django_apps
+
+    from tracking import registry
+
+    from .models import ItemSnapshot, ReportMonthly
+
+    paths = dict(OrgNode.objects.values_list("path", "id"))
+    changed = 0
+    for kind in registry.kinds():
+        label = kind.model._meta.label_lower
+        qs = kind.model.objects.all()
+        if label not in FULL_SNAPSHOT:
+            qs = qs.filter(escalation_level__gt=0)
+        has_kind = any(f.name == "kind" for f in kind.model._meta.fields)
+        fields = [
+            "place__path",
+            "owner_unit__path",
+            "state",
+            "supervision_status",
+            "escalation_level",
+        ]
+        if has_kind:
+            fields.append("kind")
+        rows: dict[tuple, int] = defaultdict(int)
+        for r in qs.values(*fields).annotate(n=Count("id")).order_by():
+            nodes = _ancestor_ids(r["place__path"], paths) | _ancestor_ids(
+                r["owner_unit__path"], paths
+            )
+            for node_id in nodes:
+                key = (
+                    node_id,
+                    r.get("kind", "") if has_kind else "",
+                    r["state"],
+                    r["supervision_status"],
+                    r["escalation_level"],
+                )
+                rows[key] += r["n"]
+        changed += _write_diff(
+            ItemSnapshot,
+            rows,
+            ["node_id", "kind", "state", "supervision_status", "escalation_level"],
+            {"model": label},
+        )
+    try:
+        report_model = django_apps.get_model("commitments", "ProgressReport")
+    except LookupError:
+        report_model = None
+    if report_model is not None:
+        rows = defaultdict(int)
+        grouped = (
+            report_model.objects.annotate(m=TruncMonth("due_date"))
+            .values("m", "unit__path", "status", "is_late")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for r in grouped:
+            month = r["m"] if isinstance(r["m"], dt.date) else r["m"].date()
+            for node_id in _ancestor_ids(r["unit__path"], paths):
+                rows[(month.replace(day=1), node_id, r["status"], r["is_late"])] += r["n"]
+        changed += _write_diff(ReportMonthly, rows, ["month", "node_id", "status", "is_late"], {})
+    return {"changed_rows": changed}

@@ -215,3 +215,39 @@ class Briefing(models.Model):
             models.UniqueConstraint(fields=["node", "period"], name="briefing_node_period_uniq"),
             models.UniqueConstraint(fields=["node", "year", "number"], name="briefing_number_uniq"),
         ]
+
+
+class ItemSnapshot(models.Model):
+    """Rollup of the current state of tracked items (commitments; escalated cases).
+
+    node: every ancestor of the item's place and of its owner unit (each item counted
+    once per node even when both lie under it). Rebuilt by the job, writing only changes.
+    """
+
+    model = models.CharField(max_length=60)  # "commitments.commitment"
+    node = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, blank=True)
+    state = models.CharField(max_length=24)
+    supervision_status = models.CharField(max_length=12)
+    escalation_level = models.PositiveSmallIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "事项状态汇总"
+        verbose_name_plural = "事项状态汇总"
+        indexes = [models.Index(fields=["node", "model"], name="snapshot_node_idx")]
+
+
+class ReportMonthly(models.Model):
+    """Rollup of progress-report punctuality: reports due in a month, per unit ancestor."""
+
+    month = models.DateField()
+    node = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10)
+    is_late = models.BooleanField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "报送及时性汇总"
+        verbose_name_plural = "报送及时性汇总"
+        indexes = [models.Index(fields=["node", "month"], name="reportmonthly_node_idx")]

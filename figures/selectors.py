@@ -30,6 +30,8 @@ from .models import (
     Axis,
     CaseMonthly,
     Highlight,
+    ItemSnapshot,
+    ReportMonthly,
     ScoreWeights,
 )
 from .periods import Period, last_months
@@ -278,31 +280,47 @@ EMPTY_COMMITMENTS = {
 
 
 def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
+    """Commitments by state and supervision status, the ladder, report punctuality and
+    rectification per level — from the ItemSnapshot/ReportMonthly rollups."""
     if not has_model("commitments.Commitment"):
         return EMPTY_COMMITMENTS
-    from commitments.models import ProblemLevel, ProgressReport, RectificationProblem
+    from commitments.models import ProblemLevel, RectificationProblem
 
-    qs = _commitments(node).exclude(state="draft")
-    by_state = dict(qs.values_list("state").annotate(n=Count("id")))
-    open_qs = qs.filter(state__in=("published", "in_progress"))
-    by_status = dict(open_qs.values_list("supervision_status").annotate(n=Count("id")))
-    by_level = dict(
-        qs.filter(escalation_level__gt=0).values_list("escalation_level").annotate(n=Count("id"))
+    snap = ItemSnapshot.objects.filter(node=node, model="commitments.commitment").exclude(
+        state="draft"
     )
-    reports = ProgressReport.objects.filter(access.subtree_q(node, "unit"))
+    by_state: dict[str, int] = defaultdict(int)
+    by_status: dict[str, int] = defaultdict(int)
+    ladder = dict.fromkeys(range(1, 6), 0)
+    total = projects = 0
+    for r in snap.values("kind", "state", "supervision_status", "escalation_level", "n"):
+        total += r["n"]
+        by_state[r["state"]] += r["n"]
+        if r["kind"] == "project":
+            projects += r["n"]
+        if r["state"] in ("published", "in_progress"):
+            by_status[r["supervision_status"]] += r["n"]
+        if r["escalation_level"]:
+            ladder[r["escalation_level"]] += r["n"]
+    reports = ReportMonthly.objects.filter(node=node)
     if period:
-        reports = reports.filter(due_date__gte=period.start, due_date__lt=period.end)
-    reports = reports.filter(due_date__lt=timezone.localdate())
-    rep = reports.aggregate(
-        due=Count("id"),
-        on_time=Count("id", filter=Q(status__in=("submitted", "approved", "late"), is_late=False)),
-        late=Count("id", filter=Q(is_late=True) | Q(status="late")),
-        missing=Count("id", filter=Q(status__in=("missing", "due"))),
-    )
+        reports = reports.filter(month__gte=period.start, month__lt=period.end)
+    rep = {"on_time": 0, "late": 0, "missing": 0, "pending": 0}
+    for r in reports.values("status", "is_late", "n"):
+        if r["status"] == "due":
+            rep["pending"] += r["n"]
+        elif r["status"] == "missing":
+            rep["missing"] += r["n"]
+        elif r["is_late"] or r["status"] == "late":
+            rep["late"] += r["n"]
+        else:
+            rep["on_time"] += r["n"]
+    rep["due"] = rep["on_time"] + rep["late"] + rep["missing"]
     rep["punctuality"] = round(100.0 * rep["on_time"] / rep["due"], 2) if rep["due"] else None
+    # Rectification lists are short (thousands): counted live.
     problems = RectificationProblem.objects.filter(access.subtree_q(node, "unit"))
     prob_counts = dict(problems.values_list("level").annotate(n=Count("id")))
-    measures = qs.filter(kind="rectification", problem__isnull=False)
+    measures = _commitments(node).filter(kind="rectification", problem__isnull=False)
     measure_counts = dict(measures.values_list("problem__level").annotate(n=Count("id")))
     done_counts = dict(
         measures.filter(state__in=("completed", "accepted", "closed"))
@@ -319,11 +337,10 @@ def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
         }
         for lv, label in ProblemLevel.choices
     ]
-    projects = qs.filter(kind="project")
     return {
-        "total": qs.count(),
-        "projects": projects.count(),
-        "by_state": by_state,
+        "total": total,
+        "projects": projects,
+        "by_state": dict(by_state),
         "open": sum(by_status.values()),
         "on_track": by_status.get("on_track", 0),
         "at_risk": by_status.get("at_risk", 0),
@@ -332,24 +349,22 @@ def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
         "accepted": by_state.get("accepted", 0),
         "closed": by_state.get("closed", 0),
         "finished": sum(by_state.get(s, 0) for s in ("completed", "accepted", "closed")),
-        "ladder": {lv: by_level.get(lv, 0) for lv in range(1, 6)},
+        "ladder": ladder,
         "reports": rep,
         "rectification": rect,
     }
 
 
 def ladder_figures(node: OrgNode) -> dict[int, int]:
-    """Items (cases and commitments) on each rung of the escalation ladder."""
-    from tracking import registry
-
+    """Items (cases and commitments) on each rung of the escalation ladder (rollup)."""
     out = dict.fromkeys(range(1, 6), 0)
-    for kind in registry.kinds():
-        qs = kind.model.objects.filter(
-            access.subtree_q(node, "place") | access.subtree_q(node, "owner_unit"),
-            escalation_level__gt=0,
-        )
-        for lv, n in qs.values_list("escalation_level").annotate(n=Count("id")):
-            out[lv] = out.get(lv, 0) + n
+    rows = (
+        ItemSnapshot.objects.filter(node=node, escalation_level__gt=0)
+        .values("escalation_level")
+        .annotate(total=Sum("n"))
+    )
+    for r in rows:
+        out[r["escalation_level"]] = r["total"]
     return out
 
 
