@@ -190,6 +190,8 @@ PERIODIC_JOBS: list[str] = [
     "supervision.jobs.notice_reminders",
     "participation.services.polls_close_expired",
     "textintel.jobs.refresh",
+    "figures.jobs.rollup_refresh",
+    "figures.jobs.snapshot_refresh",
 ]
 # Outside notification channels (supervision/channels.py): log backends by default.
 SUPERVISION_CHANNELS = [
@@ -203,6 +205,11 @@ SUPERVISION_CHANNELS = [
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
 # textintel: trained suggesters and the saved duplicate index (shared by app processes).
 TEXTINTEL_DIR = Path(os.environ.get("BANSHI_TEXTINTEL_DIR", VAR_DIR / "models"))
+# Figures: a dispatched case counts as answered in time (响应率) when signed within this
+# many working days of the dispatch day; the briefing's issuer and number prefix.
+FIGURES_SIGN_WITHIN_WORKDAYS = int(os.environ.get("FIGURES_SIGN_WITHIN_WORKDAYS", "1"))
+FIGURES_BRIEFING_ISSUER = os.environ.get("FIGURES_BRIEFING_ISSUER", "")
+FIGURES_BRIEFING_PREFIX = os.environ.get("FIGURES_BRIEFING_PREFIX", "")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
 
 # --- cases ------------------------------------------------------------------
