@@ -208,7 +208,7 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
         warmup=0,
     )
     t.join()
-    server.wait_ready()
+    server.wait_replaced()
     acknowledged = result["results"]
     markers = [submit.marker(run_id, seq) for seq in range(count)]
     check = stage(env, "verify", {"acknowledged": acknowledged, "markers": markers})

@@ -26,6 +26,7 @@ class Server:
         self.workers = workers
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
+        self.killed: list[int] = []
         self.log = Path(env.get("BANSHI_VAR_DIR", "/tmp")) / f"gunicorn-{self.port}.log"
 
     def __enter__(self) -> Server:
@@ -74,17 +75,37 @@ class Server:
         raise RuntimeError(f"gunicorn not ready after {timeout}s: see {self.log}")
 
     def worker_pids(self) -> list[int]:
+        """Live workers (a killed one stays a zombie until the arbiter reaps it)."""
         try:
             text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
         except OSError:
             return []
-        return [int(p) for p in text.split()]
+        live = []
+        for pid in map(int, text.split()):
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                live.append(pid)
+        return live
 
     def kill_worker(self) -> int:
         """SIGKILL one worker (as the kernel's OOM killer would); the arbiter replaces it."""
         pid = self.worker_pids()[0]
         os.kill(pid, signal.SIGKILL)
+        self.killed.append(pid)
         return pid
+
+    def wait_replaced(self, timeout: float = 30) -> list[int]:
+        """Wait until every killed worker is gone and the full count is back."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) >= self.workers and not set(pids) & set(self.killed):
+                return pids
+            time.sleep(0.05)
+        raise RuntimeError(f"workers not replaced after {timeout}s: see {self.log}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
