@@ -186,16 +186,19 @@ def summary_sentence(levels: list[dict]) -> str:
 # --- reports ----------------------------------------------------------------------
 
 
+CLOSED_FOR_REPORTS = ["draft", "accepted", "closed"]
+
+
 def reports_due_for(actor: User) -> dict:
     """A unit's "reports due" page: open slots, and those awaiting the head's approval."""
     qs = reports_scope(actor).select_related("commitment", "unit", "programme")
     if not access.sees_everything(actor):
         qs = qs.filter(access.subtree_q(actor.node, "unit"))
     today = timezone.localdate()
-    open_ = list(
-        qs.filter(status__in=[ReportStatus.DUE, ReportStatus.MISSING]).order_by("due_date", "id")[
-            :300
-        ]
+    # Finished items owe nothing more; their missing slots still count in punctuality.
+    owed = qs.exclude(commitment__state__in=CLOSED_FOR_REPORTS)
+    open_ = list(owed.filter(status=ReportStatus.DUE).order_by("due_date", "id")[:200]) + list(
+        owed.filter(status=ReportStatus.MISSING).order_by("-due_date", "id")[:200]
     )
     waiting = list(
         qs.filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.LATE]).order_by("-submitted_at")[
