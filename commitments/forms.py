@@ -118,7 +118,9 @@ class CadenceForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel台账（.xlsx）")
-    partial = forms.BooleanField(label="只导入校验通过的行（默认：有错则全部不导入）", required=False)
+    partial = forms.BooleanField(
+        label="只导入校验通过的行（默认：有错则全部不导入）", required=False
+    )
 
 
 def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:

@@ -79,8 +79,7 @@ class ImportResult:
         if self.errors and not self.saved:
             return f"共{self.rows}行，发现{len(self.errors)}处错误，未导入任何数据。"
         text = (
-            f"共{self.rows}行：新增{self.created}项，更新{self.updated}项，"
-            f"未变化{self.unchanged}项"
+            f"共{self.rows}行：新增{self.created}项，更新{self.updated}项，未变化{self.unchanged}项"
         )
         if self.skipped:
             text += f"，因错误跳过{self.skipped}行"

@@ -19,7 +19,6 @@ from .models import (
     Kind,
     ProblemLevel,
     Programme,
-    ProgressReport,
     RectificationProblem,
     ReportKind,
     ReportStatus,
@@ -225,9 +224,7 @@ def punctuality(
             weekly=Count("id", filter=Q(kind=ReportKind.WEEKLY)),
             on_time=Count(
                 "id",
-                filter=Q(
-                    status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED], is_late=False
-                ),
+                filter=Q(status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED], is_late=False),
             ),
             late=Count("id", filter=Q(is_late=True)),
             missing=Count("id", filter=Q(status=ReportStatus.MISSING)),

@@ -19,7 +19,6 @@ from django.utils import timezone
 from core.errors import InvalidInput, NotFound, PermissionDenied, WorkflowError
 from orgs import access
 from orgs.models import OrgNode, Role, User
-from taxonomy.models import Category
 from tracking import services as kernel
 
 from . import cadence
@@ -258,11 +257,7 @@ def commitment_create(
         _apply(item, data)
         item.place, item.level = place_for(item.owner_unit)
         item.seq = data.get("seq") or (
-            (
-                Commitment.objects.filter(programme=programme).aggregate(m=Max("seq"))["m"]
-                or 0
-            )
-            + 1
+            (Commitment.objects.filter(programme=programme).aggregate(m=Max("seq"))["m"] or 0) + 1
         )
         if data.get("progress_percent") is not None:
             item.progress_percent = data["progress_percent"]
@@ -308,10 +303,15 @@ def commitment_update(*, actor: User, commitment: Commitment, data: dict[str, An
             locked.progress_percent = data["progress_percent"]
         if "done_quantity" in data:
             locked.done_quantity = data["done_quantity"]
-        changed = ["完成进度"] if progress_before != (
-            locked.progress_percent,
-            locked.done_quantity,
-        ) else []
+        changed = (
+            ["完成进度"]
+            if progress_before
+            != (
+                locked.progress_percent,
+                locked.done_quantity,
+            )
+            else []
+        )
         changed += [
             Commitment._meta.get_field(f).verbose_name
             for f in before

@@ -20,7 +20,15 @@ from tracking.models import Evidence
 from tracking.selectors import timeline_for
 
 from . import forms, ledger, selectors, services
-from .models import Commitment, Kind, Programme, RectificationProblem, ReportKind, ReportPhoto
+from .models import (
+    OPEN_STATES,
+    Commitment,
+    Kind,
+    Programme,
+    RectificationProblem,
+    ReportKind,
+    ReportPhoto,
+)
 
 
 def _is_office(user) -> bool:
@@ -93,7 +101,9 @@ def programme_cadence(request, pk):
     programme = selectors.programme_get(pk)
     form = forms.CadenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "报送周期设置有误：" + "；".join(m for e in form.errors.values() for m in e))
+        messages.error(
+            request, "报送周期设置有误：" + "；".join(m for e in form.errors.values() for m in e)
+        )
     else:
         services.programme_set_cadence(actor=request.user, programme=programme, **form.cleaned_data)
         messages.success(request, "报送周期已保存，自下一期起生效")
@@ -183,7 +193,9 @@ def detail(request, pk):
             "reports": reports,
             "co_units": list(item.co_units.all()),
             "source_cases": list(item.source_cases.values_list("case_id", flat=True)),
-            "deadline_label": workdays.deadline_label(item.deadline) if item.is_open else "",
+            "deadline_label": workdays.deadline_label(item.deadline)
+            if item.state in OPEN_STATES
+            else "",
             "fallback": workdays.fallback_notice(item.deadline),
             "complete_form": forms.CompleteForm(),
             "can_edit": _is_office(actor)
@@ -334,7 +346,10 @@ def report_detail(request, pk):
         report.is_open
         and (actor.has_role(Role.UNIT_HANDLER, Role.UNIT_HEAD) or actor.is_superuser)
         and access.covers(actor, report.unit)
-        and (report.commitment is None or report.commitment.state not in ("draft", "accepted", "closed"))
+        and (
+            report.commitment is None
+            or report.commitment.state not in ("draft", "accepted", "closed")
+        )
     )
     can_approve = (
         report.status in ("submitted", "late")
@@ -393,9 +408,7 @@ def punctuality(request):
     if request.GET.get("programme", "").isdigit():
         programme = selectors.programme_get(request.GET["programme"])
     rows = selectors.punctuality(actor, programme)
-    totals = {
-        k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")
-    }
+    totals = {k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")}
     totals["rate"] = round(totals["on_time"] * 100 / totals["due"], 1) if totals["due"] else None
     return render(
         request,

@@ -61,13 +61,17 @@ def test_office_accepts_a_completed_item(live_app, page_at, screenshot_dir):
     page.wait_for_selector("h1")
     assert "已完成" in page.text_content(".tag.s-completed")
     assert page.locator("text=完工照片.png").count() >= 1  # the claim's evidence
-    page.screenshot(path=str(screenshot_dir / "commitments_detail_completed_1440.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "commitments_detail_completed_1440.png"), full_page=True
+    )
     page.click("button:has-text('验收通过')")
     page.wait_for_selector(".notice.ok")
     assert "已验收通过" in page.text_content(".notice.ok")
     assert page.text_content(".tag.s-accepted").strip() == "已验收"
     assert "验收通过" in page.text_content(".timeline")
-    page.screenshot(path=str(screenshot_dir / "commitments_detail_accepted_1440.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "commitments_detail_accepted_1440.png"), full_page=True
+    )
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

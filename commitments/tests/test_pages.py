@@ -26,7 +26,11 @@ def test_programme_pages_render(client, office, running, programme):
     client.force_login(office)
     for name in ("programme", "board", "rectification"):
         page = client.get(reverse(f"commitments:{name}", args=[programme.pk]))
-        assert page.status_code == 200 and "老旧小区改造" in page.content.decode() or name == "rectification"
+        assert (
+            page.status_code == 200
+            and "老旧小区改造" in page.content.decode()
+            or name == "rectification"
+        )
     page = client.get(reverse("commitments:programme", args=[programme.pk]) + "?view=unit")
     assert "住房和城乡建设局" in page.content.decode()
     board = client.get(reverse("commitments:board", args=[programme.pk])).content.decode()
@@ -65,12 +69,19 @@ def test_complete_and_accept_through_pages(client, handler, office, running):
 def test_create_form_shows_chinese_errors(client, office, programme, node):
     client.force_login(office)
     url = reverse("commitments:create", args=[programme.pk])
-    response = client.post(url, {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk})
+    response = client.post(
+        url, {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk}
+    )
     assert "请填写完成时限" in response.content.decode()
     assert Commitment.objects.count() == 0
     response = client.post(
         url,
-        {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk, "deadline": "2026-12-31"},
+        {
+            "kind": "project",
+            "title": "新项目",
+            "owner_unit": node("D05").pk,
+            "deadline": "2026-12-31",
+        },
     )
     assert response.status_code == 302 and Commitment.objects.get().title == "新项目"
 
@@ -107,8 +118,12 @@ def test_report_filing_with_photo_and_approval(client, handler, head, running):
 
 def test_photo_of_another_unit_is_404(client, make_user, handler, running):
     slot = ProgressReport.objects.create(
-        programme=running.programme, kind=ReportKind.MONTHLY, commitment=running,
-        unit=running.owner_unit, period="2099-01", period_start=dt.date(2099, 1, 1),
+        programme=running.programme,
+        kind=ReportKind.MONTHLY,
+        commitment=running,
+        unit=running.owner_unit,
+        period="2099-01",
+        period_start=dt.date(2099, 1, 1),
         due_date=dt.date(2099, 1, 26),
     )
     services.report_submit(actor=handler, report=slot, narrative="x", percent=1, photos=[photo()])

@@ -83,7 +83,9 @@ def test_acceptance_by_the_claimer_is_refused(make_item, office, make_user):
 
 def test_reject_needs_reason_and_goes_back(make_item, office, handler):
     item = _in_progress(make_item, office, handler)
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     with pytest.raises(InvalidInput):
         services.commitment_reject(actor=office, commitment=item, note="")
     item = services.commitment_reject(actor=office, commitment=item, note="照片与现场不符")
@@ -97,7 +99,9 @@ def test_wrong_role_is_refused(make_item, office, handler):
         services.commitment_publish(actor=handler, commitment=item)  # only the office publishes
     item = services.commitment_publish(actor=office, commitment=item)
     item = services.commitment_start(actor=handler, commitment=item)
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     with pytest.raises(PermissionDenied):
         services.commitment_accept(actor=handler, commitment=item)  # units do not accept
 
@@ -158,14 +162,21 @@ def test_create_validates_in_chinese_and_saves_nothing(office, programme, node):
 
 def test_update_records_what_changed(make_item, office):
     item = make_item()
-    item = services.commitment_update(actor=office, commitment=item, data={"lead_official": "王县长"})
+    item = services.commitment_update(
+        actor=office, commitment=item, data={"lead_official": "王县长"}
+    )
     assert item.lead_official == "王县长"
     assert "牵头领导" in timeline_for(item).last().note
 
 
 def test_rectification_measures_and_counts(office, programme, node):
     unit = node("D05")
-    counts = {ProblemLevel.TEAM: 2, ProblemLevel.CADRE: 1, ProblemLevel.ORG: 1, ProblemLevel.MEMBER: 1}
+    counts = {
+        ProblemLevel.TEAM: 2,
+        ProblemLevel.CADRE: 1,
+        ProblemLevel.ORG: 1,
+        ProblemLevel.MEMBER: 1,
+    }
     for level, n in counts.items():
         problem = services.problem_create(
             actor=office, programme=programme, level=level, text=f"{level}问题", unit=unit
@@ -192,7 +203,12 @@ def test_rectification_measures_and_counts(office, programme, node):
         services.commitment_create(
             actor=office,
             programme=programme,
-            data={"kind": Kind.RECTIFICATION, "title": "措施", "problem": problem, "owner_unit": unit},
+            data={
+                "kind": Kind.RECTIFICATION,
+                "title": "措施",
+                "problem": problem,
+                "owner_unit": unit,
+            },
         )
     assert set(exc.value.fields) == {"deadline", "responsible_person"}
     data = selectors.rectification_for(office, programme)
