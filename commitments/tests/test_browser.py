@@ -48,6 +48,8 @@ def test_unit_handler_files_monthly_report_with_photo(live_app, page_at, screens
     assert "已报送，待单位负责人审核" in body
     assert "本月完成主体工程" in body and title in body
     assert page.locator(".photos img").count() == 1
+    # the photo is served back (through the access check) and decodes as an image
+    page.wait_for_function("document.querySelector('.photos img').complete")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 1
     page.screenshot(path=str(screenshot_dir / "commitments_report_filed_390.png"), full_page=True)
     _no_sideways_scroll(page)
