@@ -7,7 +7,7 @@ from django import forms
 from orgs.models import OrgNode
 from taxonomy.models import Category
 
-from .models import WEEKDAYS, HolidayRule, Kind, RectificationProblem
+from .models import WEEKDAYS, HolidayRule, Kind, ProblemLevel, RectificationProblem
 
 
 class _UnitLabel:
@@ -74,6 +74,21 @@ class CommitmentForm(forms.Form):
             self.fields["co_units"].queryset = units
         if problems is not None:
             self.fields["problem"].queryset = problems
+
+
+class ProblemForm(forms.Form):
+    level = forms.ChoiceField(label="层级", choices=ProblemLevel.choices)
+    text = forms.CharField(
+        label="检视问题", max_length=300, error_messages={"required": "请填写检视问题"}
+    )
+    unit = UnitChoice(
+        label="所属单位", queryset=OrgNode.objects.none(), error_messages={"required": "请选择单位"}
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
 
 
 class CompleteForm(forms.Form):

@@ -244,3 +244,16 @@ def unit_choices(actor: User) -> QuerySet[OrgNode]:
     return access.visible_nodes(actor).filter(
         kind__in=[OrgNode.Kind.DEPARTMENT, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE]
     )
+
+
+def recent_highlights(actor: User, programme: Programme | None = None, limit: int = 12) -> list:
+    """亮点做法 from the lead units' latest weekly summaries."""
+    qs = reports_scope(actor).filter(
+        kind=ReportKind.WEEKLY,
+        status__in=[ReportStatus.SUBMITTED, ReportStatus.LATE, ReportStatus.APPROVED],
+    )
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return list(
+        qs.exclude(highlights="").select_related("unit").order_by("-period_start", "id")[:limit]
+    )

@@ -334,7 +334,10 @@ def commitment_update(*, actor: User, commitment: Commitment, data: dict[str, An
 
 
 def commitment_publish(*, actor: User, commitment: Commitment, note: str = "") -> Commitment:
-    return kernel.item_transition(actor=actor, item=commitment, name="publish", note=note)
+    """公布: the item becomes public (晒清单) and owes progress reports from now on."""
+    return kernel.item_transition(
+        actor=actor, item=commitment, name="publish", note=note, changes={"is_public": True}
+    )
 
 
 def commitment_start(*, actor: User, commitment: Commitment, note: str = "") -> Commitment:

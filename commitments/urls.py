@@ -23,4 +23,5 @@ urlpatterns = [
     path("commitments/reports/<int:pk>/<str:decision>/", views.report_decide, name="report-decide"),
     path("commitments/photos/<int:pk>/", views.report_photo, name="photo"),
     path("commitments/import/", views.import_ledger, name="import"),
+    path("commitments/import/progress/", views.import_progress, name="import-progress"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -132,13 +133,30 @@ def board(request, pk):
 
 @login_required
 def rectification(request, pk):
+    actor = request.user
     programme = selectors.programme_get(pk)
     tab = request.GET.get("tab", "problems")
-    data = selectors.rectification_for(request.user, programme)
+    form = forms.ProblemForm(request.POST or None, units=_form_units(actor))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.problem_create(actor=actor, programme=programme, **form.cleaned_data)
+        except InvalidInput as e:
+            forms.apply_errors(form, e.fields or {"__all__": [e.message]})
+        else:
+            messages.success(request, "已添加检视问题，可继续为其制定整改措施")
+            return redirect("commitments:rectification", pk=programme.pk)
+    data = selectors.rectification_for(actor, programme)
     return render(
         request,
         "commitments/rectification.html",
-        {"programme": programme, "tab": tab, "active": "rect", **data},
+        {
+            "programme": programme,
+            "tab": tab,
+            "active": "rect",
+            "form": form,
+            "is_office": _is_office(actor),
+            **data,
+        },
     )
 
 
@@ -256,7 +274,10 @@ def create(request, pk):
         request.POST or None,
         units=_form_units(actor),
         problems=problems,
-        initial={"kind": request.GET.get("kind", Kind.PROJECT)},
+        initial={
+            "kind": request.GET.get("kind", Kind.PROJECT),
+            "problem": request.GET.get("problem") or None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -408,6 +429,7 @@ def punctuality(request):
     if request.GET.get("programme", "").isdigit():
         programme = selectors.programme_get(request.GET["programme"])
     rows = selectors.punctuality(actor, programme)
+    highlights = selectors.recent_highlights(actor, programme)
     totals = {k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")}
     totals["rate"] = round(totals["on_time"] * 100 / totals["due"], 1) if totals["due"] else None
     return render(
@@ -418,11 +440,26 @@ def punctuality(request):
             "totals": totals,
             "programme": programme,
             "programmes": Programme.objects.all(),
+            "highlights": highlights,
         },
     )
 
 
 # --- ledger import ----------------------------------------------------------------
+
+
+def _progress_key(actor, token: str) -> str:
+    # Per user, so one user cannot read another's import progress.
+    if not token.isalnum() or len(token) > 40:
+        return ""
+    return f"ledger-import:{actor.pk}:{token}"
+
+
+@login_required
+def import_progress(request):
+    key = _progress_key(request.user, request.GET.get("token", ""))
+    empty = {"stage": "", "done": 0, "total": 0}
+    return JsonResponse((cache.get(key) if key else None) or empty)
 
 
 @login_required
@@ -438,12 +475,19 @@ def import_ledger(request):
         if programme is None:
             form.add_error(None, "请选择项目清单")
         elif form.is_valid():
+            key = _progress_key(actor, request.POST.get("token", ""))
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if key:
+                    cache.set(key, {"stage": stage, "done": done, "total": total}, 600)
+
             try:
                 result = ledger.ledger_import(
                     actor=actor,
                     programme=programme,
                     file=form.cleaned_data["file"],
                     partial=form.cleaned_data["partial"],
+                    progress=progress,
                 )
             except InvalidInput as e:
                 form.add_error("file", e.message)

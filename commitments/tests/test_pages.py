@@ -164,3 +164,56 @@ def test_download_and_upload(client, office, running, programme):
 def test_handler_cannot_open_import(client, handler):
     client.force_login(handler)
     assert client.get(reverse("commitments:import")).status_code == 403
+
+
+def test_problem_form_and_measure_link(client, office, programme, node):
+    client.force_login(office)
+    url = reverse("commitments:rectification", args=[programme.pk])
+    response = client.post(url, {"level": "team", "text": "", "unit": node("D05").pk})
+    assert "请填写检视问题" in response.content.decode()
+    response = client.post(url, {"level": "team", "text": "调研不深入", "unit": node("D05").pk})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "调研不深入" in page and "制定整改措施" in page
+    assert "领导班子检视问题1条" in page
+
+
+def test_edit_and_item_list(client, office, running):
+    client.force_login(office)
+    url = reverse("commitments:edit", args=[running.pk])
+    form = client.get(url).content.decode()
+    assert "老旧小区改造" in form
+    response = client.post(
+        url,
+        {
+            "kind": "project",
+            "title": "老旧小区改造（二期）",
+            "owner_unit": running.owner_unit_id,
+            "deadline": "2026-12-31",
+            "target_quantity": "36",
+            "target_unit": "个小区",
+        },
+    )
+    assert response.status_code == 302
+    assert Commitment.objects.get(pk=running.pk).title == "老旧小区改造（二期）"
+    listing = client.get(reverse("commitments:items") + "?state=in_progress").content.decode()
+    assert "老旧小区改造（二期）" in listing
+    assert (
+        "老旧小区改造（二期）"
+        not in client.get(reverse("commitments:items") + "?state=closed").content.decode()
+    )
+
+
+def test_published_items_are_public(running):
+    assert running.is_public
+
+
+def test_import_progress_is_per_user(client, office, make_user):
+    from django.core.cache import cache
+
+    cache.set(f"ledger-import:{office.pk}:abc123", {"stage": "check", "done": 50, "total": 200})
+    client.force_login(office)
+    url = reverse("commitments:import-progress")
+    assert client.get(url + "?token=abc123").json()["done"] == 50
+    client.force_login(make_user("C", Role.OFFICE))
+    assert client.get(url + "?token=abc123").json()["done"] == 0
