@@ -234,7 +234,9 @@ def punctuality(
     )
     out = []
     for r in rows:
-        r["rate"] = round(r["on_time"] * 100 / r["due"], 1) if r["due"] else None
+        # Slots due today and not yet in are still open: they count neither way.
+        settled = r["due"] - r["pending"]
+        r["rate"] = round(r["on_time"] * 100 / settled, 1) if settled else None
         out.append(r)
     out.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 101, r["unit__name"]))
     return out

@@ -431,7 +431,8 @@ def punctuality(request):
     rows = selectors.punctuality(actor, programme)
     highlights = selectors.recent_highlights(actor, programme)
     totals = {k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")}
-    totals["rate"] = round(totals["on_time"] * 100 / totals["due"], 1) if totals["due"] else None
+    settled = totals["due"] - totals["pending"]
+    totals["rate"] = round(totals["on_time"] * 100 / settled, 1) if settled else None
     return render(
         request,
         "commitments/punctuality.html",

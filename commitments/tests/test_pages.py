@@ -136,7 +136,8 @@ def test_punctuality_page_for_office_only(client, office, handler):
     client.force_login(handler)
     assert client.get(reverse("commitments:punctuality")).status_code == 403
     client.force_login(office)
-    assert "按时报送率" in client.get(reverse("commitments:punctuality")).content.decode()
+    page = client.get(reverse("commitments:punctuality")).content.decode()
+    assert "按时报送率" in page and "<title>报送情况 ·" in page
 
 
 def test_download_and_upload(client, office, running, programme):

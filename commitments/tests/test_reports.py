@@ -288,6 +288,7 @@ def test_punctuality_counts_per_unit(running, handler, office, node):
         actor=handler, report=late, narrative="迟了", percent=40, today=dt.date(2026, 10, 28)
     )
     services.report_slots_generate(today=dt.date(2026, 11, 1))
+    _slot(item, due=dt.date(2026, 11, 1), period="2026-W44")  # due today, not in yet
     rows = {r["unit__name"]: r for r in selectors.punctuality(office, today=dt.date(2026, 11, 1))}
     d05 = rows["住房和城乡建设局"]
     assert (d05["due"], d05["on_time"], d05["late"], d05["missing"], d05["rate"]) == (
