@@ -292,12 +292,13 @@ def test_punctuality_counts_per_unit(running, handler, office, node):
     rows = {r["unit__name"]: r for r in selectors.punctuality(office, today=dt.date(2026, 11, 1))}
     d05 = rows["住房和城乡建设局"]
     assert (d05["due"], d05["on_time"], d05["late"], d05["missing"], d05["rate"]) == (
-        2,
+        3,
         1,
         1,
         0,
         50.0,
     )
+    assert d05["pending"] == 1  # due today: counts neither as on time nor as missed
     t01 = rows["城关街道"]
     assert (t01["due"], t01["missing"], t01["rate"]) == (1, 1, 0.0)
     # a unit sees only its own rows
