@@ -204,7 +204,7 @@ def reports_due_for(actor: User) -> dict:
             :200
         ]
     )
-    recent = list(qs.filter(status=ReportStatus.APPROVED).order_by("-approved_at")[:30])
+    recent = list(qs.filter(status=ReportStatus.APPROVED).order_by("-approved_at")[:10])
     return {"open": open_, "waiting": waiting, "recent": recent, "today": today}
 
 
