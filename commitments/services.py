@@ -424,15 +424,26 @@ def _drop_open_slots(item: Commitment) -> None:
     ).delete()
 
 
-def commitment_create_from_case(*, actor: User, case) -> Commitment:
+def commitment_create_from_case(*, actor: User, case, **options: Any) -> Commitment:
     """立项: turn a case into a draft commitment in the newest active programme.
 
-    Registered with cases.services.register_converter("commitment", …) when cases exists.
+    The responsible unit is the case's, else its category's default unit; an office
+    that does not cover that unit (a town converting a case) owns the item itself.
+    Registered with cases.services.register_converter("commitment", …) in AppConfig.ready().
     """
+    access.require_staff(actor)
     programme = Programme.objects.filter(is_active=True).order_by("-year", "-id").first()
     if programme is None:
         raise InvalidInput("尚无进行中的项目清单，请先建立项目清单")
-    unit = case.owner_unit or (case.category.default_unit if case.category_id else None)
+    category = case.category if getattr(case, "category_id", None) else None
+    unit = case.owner_unit or (category.default_unit if category else None)
+    if (unit is None or not access.covers(actor, unit)) and actor.node_id and actor.node.is_unit:
+        unit = actor.node
+    if unit is None:
+        raise InvalidInput(
+            "该诉求尚未确定责任单位或类别，请先分类或交办后再立项",
+            fields={"owner_unit": ["请先确定责任单位"]},
+        )
     text = (getattr(case, "text", "") or "").strip()
     title = (getattr(case, "title", "") or "").strip() or text[:40] or "群众诉求立项"
     data = {
@@ -440,7 +451,7 @@ def commitment_create_from_case(*, actor: User, case) -> Commitment:
         "title": title[:200],
         "tasks": text,
         "owner_unit": unit,
-        "category": case.category if case.category_id else None,
+        "category": category,
         "deadline": case.deadline or programme_year_end(programme),
     }
     with transaction.atomic():

@@ -210,7 +210,7 @@ def detail(request, pk):
             "actions": actions,
             "reports": reports,
             "co_units": list(item.co_units.all()),
-            "source_cases": list(item.source_cases.values_list("case_id", flat=True)),
+            "source_cases": _case_links(item),
             "deadline_label": workdays.deadline_label(item.deadline)
             if item.state in OPEN_STATES
             else "",
@@ -221,6 +221,26 @@ def detail(request, pk):
             and access.actor_relation_ok(actor, item, "place"),
         },
     )
+
+
+def _case_links(item: Commitment) -> list[tuple[str, str]]:
+    """(label, url) for the cases the item came from; plain ids if cases is not installed."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch
+
+    ids = list(item.source_cases.values_list("case_id", flat=True))
+    codes: dict[int, str] = {}
+    if apps.is_installed("cases") and ids:
+        model = apps.get_model("cases", "Case")
+        codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "tracking_code"))
+    out = []
+    for case_id in ids:
+        try:
+            url = reverse("cases:detail", args=[case_id])
+        except NoReverseMatch:
+            url = ""
+        out.append((codes.get(case_id, f"#{case_id}"), url))
+    return out
 
 
 @login_required

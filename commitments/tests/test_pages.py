@@ -218,3 +218,12 @@ def test_import_progress_is_per_user(client, office, make_user):
     assert client.get(url + "?token=abc123").json()["done"] == 50
     client.force_login(make_user("C", Role.OFFICE))
     assert client.get(url + "?token=abc123").json()["done"] == 0
+
+
+def test_detail_links_source_cases(client, office, running):
+    from commitments.models import CommitmentSourceCase
+
+    CommitmentSourceCase.objects.create(commitment=running, case_id=4242)
+    client.force_login(office)
+    page = client.get(reverse("commitments:detail", args=[running.pk])).content.decode()
+    assert "来源诉求" in page and "4242" in page

@@ -247,3 +247,36 @@ def test_registered_as_tracked_kind():
     kind = registry.kind_for(Commitment)
     assert kind.progress_field == "progress_percent"
     assert "in_progress" in kind.open_states and "closed" in kind.finished_states
+
+
+def test_case_becomes_a_commitment_through_cases(office, programme, node, make_user):
+    cases_services = pytest.importorskip("cases.services")
+    assert "commitment" in cases_services.converter_targets()
+    from taxonomy.models import Category
+
+    text = "村里路灯坏了一大片，晚上出行不安全，希望统一更换。"
+    submit = dict(text=text, kind="request", place=node("T01V01").pk, name="张三丰")
+    case = cases_services.case_submit_public(**submit, phone="13800001234")
+    # no unit and no category yet: the county office is told what to do first
+    with pytest.raises(InvalidInput) as exc:
+        cases_services.case_convert(actor=office, case=case, target="commitment")
+    assert "请先分类或交办" in exc.value.message
+    assert not Commitment.objects.exists()
+    category = Category.objects.get(code="A1C05")  # 城乡融合 → 住房和城乡建设局
+    case = cases_services.case_submit_public(**submit, phone="13800001235", category=category.pk)
+    item = cases_services.case_convert(actor=office, case=case, target="commitment")
+    assert isinstance(item, Commitment) and item.state == "draft"
+    assert list(item.source_cases.values_list("case_id", flat=True)) == [case.pk]
+    assert item.title and item.tasks == text
+    assert item.owner_unit == node("D05") and item.category == category
+    # a town office converting a case in its town owns the draft itself
+    town_office = make_user("T01", Role.OFFICE)
+    case2 = cases_services.case_submit_public(
+        text="小区门口垃圾桶太少。",
+        kind="request",
+        place=node("T01V02").pk,
+        name="李四",
+        phone="13800005678",
+    )
+    item2 = cases_services.case_convert(actor=town_office, case=case2, target="commitment")
+    assert item2.owner_unit == node("T01") and item2.level == "town"
