@@ -156,6 +156,17 @@ COMMITMENT_WORKFLOW = workflow(
     transition(
         "close", "销号", ["accepted"], "closed", [Role.OFFICE], relation="place", public=True
     ),
+    # Supervision's reopen contract (supervision/integrations.py): a failed spot check
+    # sends finished work back to the unit.
+    transition(
+        "supervision_reopen",
+        "督查重办",
+        ["completed", "accepted", "closed"],
+        "in_progress",
+        CHECKERS,
+        relation="visible",
+        public=True,
+    ),
 )
 OPEN_STATES = frozenset({"published", "in_progress"})
 FINISHED_STATES = frozenset({"completed", "accepted", "closed"})

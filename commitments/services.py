@@ -417,6 +417,18 @@ def commitment_close(*, actor: User, commitment: Commitment, note: str = "") -> 
     return item
 
 
+def commitment_reopen(*, actor: User, commitment: Commitment, note: str) -> Commitment:
+    """督查重办: finished work found wanting goes back to the unit, with the finding."""
+    return kernel.item_transition(
+        actor=actor,
+        item=commitment,
+        name="supervision_reopen",
+        note=note,
+        changes={"claimed_by": None, "completed_at": None, "accepted_at": None, "closed_at": None},
+        require_note=True,
+    )
+
+
 def _drop_open_slots(item: Commitment) -> None:
     # Finished items owe no more reports: future slots go; past missing ones stay counted.
     ProgressReport.objects.filter(

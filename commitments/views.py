@@ -270,6 +270,8 @@ def act(request, pk, name):
             services.commitment_reject(actor=actor, commitment=item, note=note)
         elif name == "close":
             services.commitment_close(actor=actor, commitment=item, note=note)
+        elif name == "supervision_reopen":
+            services.commitment_reopen(actor=actor, commitment=item, note=note)
         else:
             raise NotFound()
     except (InvalidInput, PermissionDenied) as e:

@@ -280,3 +280,20 @@ def test_case_becomes_a_commitment_through_cases(office, programme, node, make_u
     )
     item2 = cases_services.case_convert(actor=town_office, case=case2, target="commitment")
     assert item2.owner_unit == node("T01") and item2.level == "town"
+
+
+def test_supervision_reopen_sends_closed_work_back(make_item, office, handler, inspector):
+    item = _in_progress(make_item, office, handler)
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
+    item = services.commitment_accept(actor=inspector, commitment=item)
+    item = services.commitment_close(actor=office, commitment=item)
+    with pytest.raises(PermissionDenied):
+        services.commitment_reopen(actor=handler, commitment=item, note="x")
+    with pytest.raises(InvalidInput):
+        services.commitment_reopen(actor=inspector, commitment=item, note="")
+    item = services.commitment_reopen(actor=inspector, commitment=item, note="抽查发现整改不彻底")
+    assert item.state == "in_progress" and item.claimed_by is None and item.closed_at is None
+    entry = timeline_for(item).last()
+    assert entry.action == "commitment.supervision_reopen" and entry.is_public
