@@ -76,6 +76,7 @@ def _setup_django(db: str, tmp: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["BANSHI_TEXTINTEL_DIR"] = str(tmp / "models")
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "textintel-bench-scratch-key-" + "0" * 40)
     if db == "postgresql":
         os.environ["DATABASE_URL"] = PG_URL
         _pg_recreate(PG_URL)
