@@ -120,6 +120,15 @@ def _upsert(doc_type: str, batch: list[tuple[int, str]]) -> int:
     return len(rows)
 
 
+def max_doc_id(doc_type: str) -> int:
+    """The highest indexed id of a doc_type (0 when none): apps index what lies
+    above it after bulk writes."""
+    from django.db.models import Max
+
+    top = SearchDocument.objects.filter(doc_type=doc_type).aggregate(m=Max("doc_id"))["m"]
+    return int(top or 0)
+
+
 def remove_document(doc_type: str, doc_id: int) -> None:
     SearchDocument.objects.filter(doc_type=doc_type, doc_id=doc_id).delete()
     from . import duplicates
