@@ -18,6 +18,7 @@ from . import errors
 from .auth import KeyAuth, StaffSession
 from .endpoints import cases as cases_endpoints
 from .endpoints import orgs as orgs_endpoints
+from .endpoints import suggestions as suggestions_endpoints
 from .endpoints import taxonomy as taxonomy_endpoints
 
 
@@ -50,3 +51,4 @@ errors.install(api)
 api.add_router("", orgs_endpoints.router)
 api.add_router("", taxonomy_endpoints.router)
 api.add_router("", cases_endpoints.router)
+api.add_router("", suggestions_endpoints.router)
