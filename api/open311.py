@@ -25,7 +25,7 @@ from taxonomy.models import Category, Item
 
 from .errors import field_messages
 from .georeport import SPEC_URL, error_response, iso, respond
-from .schemas import Text
+from .schemas import Text, When
 
 Format = Literal["json", "xml"]
 FormatPath = Annotated[Format, Path(description="json 或 xml")]
@@ -386,10 +386,8 @@ class RequestFilters(Schema):
         None, description="逗号分隔的多个编号；给出时忽略其他条件"
     )
     service_code: Annotated[Text, Field(max_length=20)] | None = None
-    start_date: dt.datetime | None = Field(
-        None, description="W3C 时间，如 2026-01-01T00:00:00+08:00"
-    )
-    end_date: dt.datetime | None = None
+    start_date: When | None = Field(None, description="W3C 时间，如 2026-01-01T00:00:00+08:00")
+    end_date: When | None = None
     status: Annotated[Text, Field(max_length=20)] | None = Field(
         None, description="open、closed 或 open,closed"
     )
