@@ -17,6 +17,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import errors
 from .auth import KeyAuth, StaffSession
 from .endpoints import cases as cases_endpoints
+from .endpoints import commitments as commitments_endpoints
 from .endpoints import orgs as orgs_endpoints
 from .endpoints import taxonomy as taxonomy_endpoints
 
@@ -50,3 +51,4 @@ errors.install(api)
 api.add_router("", orgs_endpoints.router)
 api.add_router("", taxonomy_endpoints.router)
 api.add_router("", cases_endpoints.router)
+api.add_router("", commitments_endpoints.router)
