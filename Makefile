@@ -35,6 +35,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(FULL),--full,)
 
+# Production mode: gunicorn workers on PostgreSQL + Redis (see deploy/ and the README).
+serve: $(STAMP)
+	BIND=$${BIND:-127.0.0.1:$(PORT)} deploy/serve.sh
+
 periodic: $(STAMP)
 	$(BIN)/python manage.py run_periodic
 

@@ -14,11 +14,19 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789"
-)
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DEBUG=0 needs a SECRET_KEY from the environment")
+# Behind a TLS-terminating proxy (deploy/nginx.conf): trust its X-Forwarded-Proto.
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,7 +107,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 10,
     }
 if os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    # A read replica (streaming replication) for the heavy read-only pages: see
+    # config/replica.py. Tests run it as a mirror of the test database.
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+# GET/HEAD of these views (URL names) read from the replica when there is one.
+REPLICA_VIEWS: list[str] = []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------
@@ -184,9 +202,14 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "commitments.jobs.generate_report_slots",
     "supervision.jobs.status_recompute",
     "supervision.jobs.escalate",
     "supervision.jobs.notice_reminders",
+    "participation.services.polls_close_expired",
+    "textintel.jobs.refresh",
+    "figures.jobs.rollup_refresh",
+    "figures.jobs.snapshot_refresh",
 ]
 # Outside notification channels (supervision/channels.py): log backends by default.
 SUPERVISION_CHANNELS = [
@@ -198,7 +221,28 @@ SUPERVISION_CHANNELS = [
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
+# textintel: trained suggesters and the saved duplicate index (shared by app processes).
+TEXTINTEL_DIR = Path(os.environ.get("BANSHI_TEXTINTEL_DIR", VAR_DIR / "models"))
+# Figures: a dispatched case counts as answered in time (响应率) when signed within this
+# many working days of the dispatch day; the briefing's issuer and number prefix.
+FIGURES_SIGN_WITHIN_WORKDAYS = int(os.environ.get("FIGURES_SIGN_WITHIN_WORKDAYS", "1"))
+FIGURES_BRIEFING_ISSUER = os.environ.get("FIGURES_BRIEFING_ISSUER", "")
+FIGURES_BRIEFING_PREFIX = os.environ.get("FIGURES_BRIEFING_PREFIX", "")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
+
+# --- cases ------------------------------------------------------------------
+# Require an SMS code before a public submission is accepted (needs a real SMS_BACKEND).
+CASES_VERIFY_PHONE = env_bool("CASES_VERIFY_PHONE", False)
+CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
+# Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
+# Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.
+CASES_RATE_SUBMIT_IP = os.environ.get("CASES_RATE_SUBMIT_IP", "30/h")
+CASES_RATE_SUBMIT_PHONE = os.environ.get("CASES_RATE_SUBMIT_PHONE", "10/h")
+CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
+CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
+CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 
 LOGGING = {
     "version": 1,

@@ -47,11 +47,9 @@ class OrgNode(MP_Node):
         return subtree_upper(self.path)
 
     def place_label(self) -> str:
-        """Town + village, as public pages show a place (no finer than the village)."""
-        names = [
-            a.name for a in self.get_ancestors() if a.kind not in ("province", "city", "county")
-        ]
-        return "".join([*names, self.name])
+        """Town + village, as public pages show a place: never finer than the village."""
+        chain = [*OrgNode.objects.get_ancestors(self), self]
+        return "".join(n.name for n in chain if n.kind in ("town", "village"))
 
 
 def subtree_upper(path: str) -> str:

@@ -17,6 +17,16 @@ class AspectAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    change_list_template = "taxonomy/category_changelist.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from .views import import_view
+
+        extra = [path("import/", self.admin_site.admin_view(import_view), name="taxonomy_import")]
+        return extra + super().get_urls()
+
     list_display = ("code", "name", "aspect", "default_unit", "default_days", "is_active")
     list_filter = ("aspect", "is_active")
     search_fields = ("name", "code")

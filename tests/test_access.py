@@ -68,3 +68,10 @@ def test_user_without_node_sees_nothing(db):
     loose = User.objects.create_user(username="loose", password="x")
     with pytest.raises(PermissionDenied):
         access.scope_tracked(loose, Widget.objects.all())
+
+
+def test_place_label_stops_at_village(node):
+    grid = node("T01V01G1")
+    label = grid.place_label()
+    assert label.startswith("城关街道") and label.endswith(node("T01V01").name)
+    assert "网格" not in label

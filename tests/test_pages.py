@@ -1,5 +1,7 @@
 """Set-up pages through HTTP: health, login with lockout, staff and public home, password rules."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -98,3 +100,16 @@ def test_timeline_admin_offers_no_change_or_delete(client):
     page = client.get(reverse("admin:tracking_timelineentry_changelist"))
     assert page.status_code == 200
     assert client.get(reverse("admin:tracking_timelineentry_add")).status_code == 403
+
+
+def test_org_pages_are_scoped_to_the_subtree(client, make_user, node):
+    client.force_login(make_user("T01", Role.OFFICE))
+    home = client.get(reverse("org-node-home")).content.decode()
+    assert "城关街道" in home and "第1网格" not in home  # villages listed, not grids
+    assert client.get(reverse("org-node", args=[node("T01V02").pk])).status_code == 200
+    other = client.get(reverse("org-node", args=[node("T04").pk]))
+    missing = client.get(reverse("org-node", args=[987654321]))
+    assert other.status_code == missing.status_code == 404
+    # identical pages but for the per-request CSRF token
+    strip = lambda r: re.sub(rb'value="[^"]{30,}"', b"", r.content)  # noqa: E731
+    assert strip(other) == strip(missing)

@@ -1,0 +1,317 @@
+"""Orchestrates one benchmark run over SQLite and PostgreSQL; prints one JSON object.
+
+For each database: a scratch database, the generated data set (stage `setup`),
+a real gunicorn server with several workers for throughput and the no-loss check,
+then the in-process steps (pages, suggestion, periodic run). Figures go under
+"figures", DESIGN §10's targets (bench/targets.py) under "targets".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import load, targets
+from .server import ROOT, Server
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/banshi_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+# --- scratch databases ------------------------------------------------------
+
+
+def _pg_admin(url: str):
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    u = urlparse(url)
+    return psycopg.connect(
+        host=u.hostname,
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        dbname="postgres",
+        autocommit=True,
+    ), u.path.lstrip("/")
+
+
+def pg_available(url: str) -> bool:
+    try:
+        conn, _ = _pg_admin(url)
+        conn.close()
+        return True
+    except Exception:
+        return False
+
+
+def pg_recreate(url: str) -> None:
+    conn, name = _pg_admin(url)
+    with conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_ready(url: str) -> bool:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        client.flushdb()  # the bench's own database number only
+        return True
+    except Exception:
+        return False
+
+
+def base_env(var_dir: Path, db: str, use_redis: bool) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        BANSHI_VAR_DIR=str(var_dir),
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="ERROR",
+        PYTHONPATH=str(ROOT),
+    )
+    if db == "postgresql":
+        env["DATABASE_URL"] = PG_URL
+    if use_redis:
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def stage(env: dict[str, str], step: str, args: dict | None = None, timeout: float = 7200) -> dict:
+    payload = json.dumps(args or {}, ensure_ascii=False)
+    argfile = None
+    if len(payload) > 10_000:
+        argfile = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
+        argfile.write(payload)
+        argfile.close()
+        payload = "@" + argfile.name
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.stage", step, payload],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    finally:
+        if argfile:
+            os.unlink(argfile.name)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT ") :])
+    raise RuntimeError(f"stage {step} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+# --- throughput and no-loss ---------------------------------------------------
+
+
+def throughput(server: Server, rounds: int, seconds: float, concurrency: int) -> dict:
+    """Alternate /healthz and submission in short rounds so machine noise hits both alike."""
+    from . import submit
+
+    health, subm = [], []
+    for _ in range(rounds):
+        health.append(
+            load.run(
+                server.port,
+                lambda i: load.Healthz(),
+                concurrency=concurrency,
+                max_requests=100_000,
+                max_seconds=seconds,
+            )
+        )
+        if submit.http_available(server.port):
+            subm.append(
+                load.run(
+                    server.port,
+                    lambda i: submit.SubmitJob(i),
+                    concurrency=concurrency,
+                    max_requests=100_000,
+                    max_seconds=seconds,
+                )
+            )
+    out: dict = {"workers": server.workers, "concurrency": concurrency, "rounds": rounds}
+    out["healthz"] = _merge(health)
+    if subm:
+        out["submit"] = _merge(subm)
+        out["ratio"] = round(out["submit"]["per_second"] / out["healthz"]["per_second"], 3)
+    else:
+        out["submit"] = {"skipped": "no public submission endpoint on this branch yet"}
+        out["ratio"] = None
+    return out
+
+
+def _merge(runs: list[dict]) -> dict:
+    ok = sum(r["ok"] for r in runs)
+    secs = sum(r["seconds"] for r in runs)
+    return {
+        "ok": ok,
+        "requests": sum(r["requests"] for r in runs),
+        "seconds": round(secs, 2),
+        "per_second": round(ok / secs, 1) if secs else None,
+        "p50_ms": sorted(r["p50_ms"] or 0 for r in runs)[len(runs) // 2],
+        "p95_ms": max(r["p95_ms"] or 0 for r in runs),
+        "client_cpu_share": round(sum(r["client_cpu_share"] or 0 for r in runs) / len(runs), 2),
+        "errors": runs[-1]["errors"],
+    }
+
+
+def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
+    """Submit `count` cases while one worker is SIGKILLed; every acknowledged code must be stored once."""
+    from . import submit
+
+    if not submit.http_available(server.port):
+        return {"skipped": "no public submission endpoint on this branch yet"}
+    run_id = f"{int(time.time())}"
+    killed: list[int] = []
+
+    def killer() -> None:
+        time.sleep(0.5)
+        killed.append(server.kill_worker())
+        time.sleep(0.5)
+        killed.append(server.kill_worker())
+
+    t = threading.Thread(target=killer)
+    t.start()
+    result = load.run(
+        server.port,
+        lambda i: submit.SubmitJob(i, run_id=run_id),
+        concurrency=concurrency,
+        max_requests=count,
+        max_seconds=120,
+        warmup=0,
+    )
+    t.join()
+    server.wait_replaced()
+    acknowledged = result["results"]
+    markers = [submit.marker(run_id, seq) for seq in range(count)]
+    check = stage(env, "verify", {"acknowledged": acknowledged, "markers": markers})
+    return {
+        "sent": result["requests"],
+        "acknowledged": len(acknowledged),
+        "refused_or_cut": result["requests"] - result["ok"],
+        "workers_killed": len(killed),
+        "workers_after": len(server.worker_pids()),
+        **check,
+    }
+
+
+# --- one database -------------------------------------------------------------
+
+
+def bench_database(db: str, args, use_redis: bool) -> dict:
+    var_dir = Path(tempfile.mkdtemp(prefix=f"banshi-bench-{db}-"))
+    env = base_env(var_dir, db, use_redis)
+    fig: dict = {}
+    try:
+        if db == "postgresql":
+            pg_recreate(PG_URL)
+        log(f"{db}: generating the {args.scale} data set")
+        t0 = time.perf_counter()
+        fig["dataset"] = stage(env, "setup", {"scale": args.scale})
+        fig["dataset"]["seconds"] = round(time.perf_counter() - t0, 1)
+        log(f"{db}: data set ready in {fig['dataset']['seconds']} s")
+        if not args.skip_http:
+            with Server(env, workers=args.workers) as server:
+                log(f"{db}: throughput, {args.workers} gunicorn workers")
+                fig["throughput"] = throughput(
+                    server, args.rounds, args.round_seconds, args.concurrency
+                )
+                log(f"{db}: no-loss check (killing workers)")
+                fig["no_loss"] = no_loss(server, env, args.no_loss_count, args.concurrency)
+        log(f"{db}: page timings")
+        fig["pages"] = stage(env, "pages", {"samples": args.samples})
+        fig["suggest"] = stage(env, "suggest", {"samples": 100})
+        log(f"{db}: periodic run")
+        fig["periodic"] = stage(env, "periodic")
+    finally:
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+        else:
+            fig["var_dir"] = str(var_dir)
+    return fig
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(prog="python -m bench", description="Banshi benchmark (DESIGN §10)")
+    p.add_argument("--full", action="store_true", help="1,000,000 cases (default: quick, 100,000)")
+    p.add_argument("--scale", choices=["quick", "full", "tiny"], default=None)
+    p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--round-seconds", type=float, default=4.0)
+    p.add_argument("--samples", type=int, default=40)
+    p.add_argument("--no-loss-count", type=int, default=300)
+    p.add_argument("--skip-http", action="store_true")
+    p.add_argument("--keep", action="store_true", help="keep the scratch SQLite directory")
+    p.add_argument("--no-save", action="store_true")
+    args = p.parse_args(argv)
+    args.scale = args.scale or ("full" if args.full else "quick")
+
+    started = time.perf_counter()
+    use_redis = redis_ready(REDIS_URL)
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    figures: dict = {
+        "run": {
+            "scale": args.scale,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "memory_gib": _mem_gib(),
+                "python": platform.python_version(),
+            },
+            "cache": "redis" if use_redis else "locmem (no Redis reachable)",
+            "workers": args.workers,
+        }
+    }
+    for db in dbs:
+        if db == "postgresql" and not pg_available(PG_URL):
+            figures[db] = {"skipped": f"PostgreSQL not reachable at {PG_URL}"}
+            continue
+        figures[db] = bench_database(db, args, use_redis)
+    figures["run"]["seconds"] = round(time.perf_counter() - started, 1)
+    result = {"figures": figures, "targets": targets.evaluate(figures)}
+    text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
+    if not args.no_save:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        (RESULTS / f"{stamp}-{args.scale}.json").write_text(text + "\n")
+    print(text)
+    return result
+
+
+def _mem_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None

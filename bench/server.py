@@ -1,0 +1,119 @@
+"""Start and stop a real gunicorn server (several sync workers) for the benchmark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int = 4, port: int | None = None) -> None:
+        self.env = env
+        self.workers = workers
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.killed: list[int] = []
+        self.log = Path(env.get("BANSHI_VAR_DIR", "/tmp")) / f"gunicorn-{self.port}.log"
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        env = {
+            **self.env,
+            "BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(self.workers),
+        }
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._logfile = open(self.log, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "config.wsgi",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._logfile,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.log}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+                if len(self.worker_pids()) >= self.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn not ready after {timeout}s: see {self.log}")
+
+    def worker_pids(self) -> list[int]:
+        """Live workers (a killed one stays a zombie until the arbiter reaps it)."""
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        live = []
+        for pid in map(int, text.split()):
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                live.append(pid)
+        return live
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker (as the kernel's OOM killer would); the arbiter replaces it."""
+        pid = self.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        self.killed.append(pid)
+        return pid
+
+    def wait_replaced(self, timeout: float = 30) -> list[int]:
+        """Wait until every killed worker is gone and the full count is back."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            if len(pids) >= self.workers and not set(pids) & set(self.killed):
+                return pids
+            time.sleep(0.05)
+        raise RuntimeError(f"workers not replaced after {timeout}s: see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "_logfile", None):
+            self._logfile.close()

@@ -1,0 +1,84 @@
+"""Steps that run inside Django against the scratch database the orchestrator set up.
+
+`python -m bench.stage STEP '{json args}'` prints one line `BENCH_RESULT {json}`.
+Each step runs in its own process so one benchmark run can cover SQLite and
+PostgreSQL (the settings pick the database from the environment at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def step_setup(args: dict) -> dict:
+    from django.core.management import call_command
+
+    from . import dataset
+
+    out: dict = {}
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    out["migrate_seconds"] = round(time.perf_counter() - t0, 2)
+    from orgs import demo as orgs_demo
+    from taxonomy import demo as taxonomy_demo
+
+    orgs_demo.seed()
+    taxonomy_demo.seed()
+    scale = dataset.SCALES[args["scale"]]
+    out["tree"] = dataset.build_tree(scale)
+    out["users"] = dataset.make_users()
+    out.update(dataset.generate_items(scale))
+    return out
+
+
+def step_pages(args: dict) -> dict:
+    from . import pages
+
+    return pages.measure(samples=args.get("samples", 40))
+
+
+def step_suggest(args: dict) -> dict:
+    from . import pages
+
+    return pages.measure_suggest(samples=args.get("samples", 100))
+
+
+def step_periodic(args: dict) -> dict:
+    from . import periodic
+
+    return periodic.measure()
+
+
+def step_verify(args: dict) -> dict:
+    from . import submit
+
+    return submit.verify(args["acknowledged"], args["markers"])
+
+
+STEPS = {
+    "setup": step_setup,
+    "pages": step_pages,
+    "suggest": step_suggest,
+    "periodic": step_periodic,
+    "verify": step_verify,
+}
+
+
+def main() -> None:
+    import django
+
+    step = sys.argv[1]
+    raw = sys.argv[2] if len(sys.argv) > 2 else "{}"
+    if raw.startswith("@"):  # a file, for long arguments
+        with open(raw[1:]) as f:
+            raw = f.read()
+    args = json.loads(raw)
+    django.setup()
+    result = STEPS[step](args)
+    sys.stdout.write("BENCH_RESULT " + json.dumps(result, ensure_ascii=False, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
