@@ -181,14 +181,15 @@ def commitment_page(request: HttpRequest, pk: int) -> HttpResponse:
     kind = registry.kind_for(type(item))
     reports = []
     if hasattr(item, "reports"):
-        reports = list(
-            item.reports.filter(status="approved")
-            .order_by("-period_start")[:12]
-            .values("period", "kind", "percent", "narrative", "highlights", "approved_at")
-        )
-        for r in reports:
-            r["narrative"] = scrub_text(r["narrative"])
-            r["highlights"] = scrub_text(r["highlights"])
+        for r in item.reports.filter(status="approved").order_by("-period_start")[:12]:
+            reports.append(
+                {
+                    "period": r.period_label,
+                    "percent": r.percent,
+                    "narrative": scrub_text(r.narrative),
+                    "highlights": scrub_text(r.highlights),
+                }
+            )
     ct = ContentType.objects.get_for_model(type(item))
     return render(
         request,
