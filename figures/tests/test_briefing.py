@@ -106,7 +106,7 @@ def _report(node, unit_code="D05", highlights="推行“群众点单、部门接
         due_date=fx.d(10, 25),
         status="submitted",
         highlights=highlights,
-        submitted_at=when,
+        submitted_at=when or fx.at(10, 24),
     )
 
 
