@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "supervision.context_processors.bell",
             ],
         },
     },
@@ -201,10 +202,47 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "commitments.jobs.generate_report_slots",
+    "supervision.jobs.status_recompute",
+    "supervision.jobs.escalate",
+    "supervision.jobs.notice_reminders",
+    "participation.services.polls_close_expired",
+    "textintel.jobs.refresh",
+    "figures.jobs.rollup_refresh",
+    "figures.jobs.snapshot_refresh",
+]
+# Outside notification channels (supervision/channels.py): log backends by default.
+SUPERVISION_CHANNELS = [
+    c
+    for c in os.environ.get(
+        "SUPERVISION_CHANNELS", "supervision.channels.LogSMS,supervision.channels.LogWeCom"
+    ).split(",")
+    if c
 ]
 # Phone verification: see core/sms.py for plugging in a real gateway.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.LogBackend")
+# textintel: trained suggesters and the saved duplicate index (shared by app processes).
+TEXTINTEL_DIR = Path(os.environ.get("BANSHI_TEXTINTEL_DIR", VAR_DIR / "models"))
+# Figures: a dispatched case counts as answered in time (响应率) when signed within this
+# many working days of the dispatch day; the briefing's issuer and number prefix.
+FIGURES_SIGN_WITHIN_WORKDAYS = int(os.environ.get("FIGURES_SIGN_WITHIN_WORKDAYS", "1"))
+FIGURES_BRIEFING_ISSUER = os.environ.get("FIGURES_BRIEFING_ISSUER", "")
+FIGURES_BRIEFING_PREFIX = os.environ.get("FIGURES_BRIEFING_PREFIX", "")
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300"))
+
+# --- cases ------------------------------------------------------------------
+# Require an SMS code before a public submission is accepted (needs a real SMS_BACKEND).
+CASES_VERIFY_PHONE = env_bool("CASES_VERIFY_PHONE", False)
+CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
+# Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
+# Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.
+CASES_RATE_SUBMIT_IP = os.environ.get("CASES_RATE_SUBMIT_IP", "30/h")
+CASES_RATE_SUBMIT_PHONE = os.environ.get("CASES_RATE_SUBMIT_PHONE", "10/h")
+CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
+CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
+CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,93 @@
+"""Text intelligence: a library that knows no app. Apps feed it texts and
+labels and ask it questions.
+
+- `normalize(text)`: Traditional -> Simplified, full/half width, whitespace.
+- `index_documents(doc_type, [(id, text), ...])`, `remove_document`,
+  `search_ids(doc_type, query, limit, candidate_ids)`, `match_sql`: bigram
+  full-text search (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
+- `train(kind, texts, labels, places=None, names=None)`, `predict(kind, text)`:
+  suggesters learned from the deployment's own records.
+- `find_duplicates(doc_type, text)`: bigram TF-IDF duplicate finder.
+- `suggest(text, place=None)`: categories, units and duplicates in one answer.
+- `register_duplicate_provider(doc_type, fn)`, `register_training_source(kind,
+  fn)`: how an app (cases) plugs its records in.
+
+Submodules import Django models, so this module imports them lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .normalize import normalize
+from .registry import (
+    register_duplicate_provider,
+    register_training_source,
+)
+
+__all__ = [
+    "normalize",
+    "index_documents",
+    "remove_document",
+    "search_ids",
+    "match_sql",
+    "train",
+    "predict",
+    "find_duplicates",
+    "suggest",
+    "register_duplicate_provider",
+    "register_training_source",
+]
+
+
+def index_documents(doc_type: str, docs) -> int:
+    from . import search
+
+    return search.index_documents(doc_type, docs)
+
+
+def remove_document(doc_type: str, doc_id: int) -> None:
+    from . import search
+
+    search.remove_document(doc_type, doc_id)
+
+
+def search_ids(doc_type: str, query: str, limit: int = 50, candidate_ids=None) -> list[int]:
+    from . import search
+
+    return search.search_ids(doc_type, query, limit=limit, candidate_ids=candidate_ids)
+
+
+def match_sql(doc_type: str, query: str):
+    from . import search
+
+    return search.match_sql(doc_type, query)
+
+
+def train(kind: str, texts, labels, places=None, names=None) -> dict:
+    from . import classify
+
+    return classify.train(kind, texts, labels, places=places, names=names)
+
+
+def predict(kind: str, text: str, place: Any = None, k: int = 3) -> list[dict]:
+    from . import classify
+
+    return classify.predict(kind, text, place=place, k=k)
+
+
+def find_duplicates(doc_type: str, text: str, k: int = 10, exclude: int | None = None):
+    from . import duplicates
+
+    return duplicates.find(doc_type, text, k=k, exclude=exclude)
+
+
+def suggest(
+    text: str,
+    place: Any = None,
+    doc_type: str = "case",
+    exclude: int | None = None,
+) -> dict:
+    from .answer import suggest as _suggest
+
+    return _suggest(text, place=place, doc_type=doc_type, exclude=exclude)

@@ -32,6 +32,16 @@ WIDGET_WORKFLOW = workflow(
         public=True,
     ),
     transition("close", "销号", ["done"], "closed", [Role.OFFICE], relation="place", system=True),
+    # Supervision's reopen contract (TrackedKind.extra["reopen"]): a failed spot check
+    # or return visit sends finished work back to the unit.
+    transition(
+        "reopen",
+        "重新办理",
+        ["done", "closed"],
+        "assigned",
+        [Role.OFFICE, Role.INSPECTOR],
+        relation="visible",
+    ),
 )
 
 
@@ -39,3 +49,7 @@ class Widget(TrackedItem):
     WORKFLOW = WIDGET_WORKFLOW
     title = models.CharField(max_length=100)
     result = models.TextField(blank=True)
+    # For supervision's rules: percent done, and a report-missing flag other apps compute.
+    progress_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    report_missing = models.BooleanField(default=False)
+    requester_phone = models.CharField(max_length=20, blank=True)

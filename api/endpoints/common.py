@@ -1,0 +1,30 @@
+"""Helpers the endpoint modules share: paging and the error responses to document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.db.models import QuerySet
+from ninja import Query, Schema
+from pydantic import Field
+
+from ..schemas import Error
+
+MAX_OFFSET = 10**7
+
+READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+WRITE_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+class Paging(Schema):
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
+
+
+PagingQuery = Annotated[Paging, Query()]
+
+
+def page(qs: QuerySet | list, paging: Paging) -> tuple[int, list]:
+    """(total count, the slice) for a queryset or list."""
+    total = qs.count() if isinstance(qs, QuerySet) else len(qs)
+    return total, list(qs[paging.offset : paging.offset + paging.limit])

@@ -1,0 +1,42 @@
+"""Masking for public pages and exports (DESIGN §6): 张** / 138****1234 / village only."""
+
+from __future__ import annotations
+
+import re
+
+
+def mask_name(name: str) -> str:
+    """张三丰 -> 张**; a lone character stays hidden too (张 -> 张*)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_phone(phone: str) -> str:
+    """13812341234 -> 138****1234; anything shorter keeps only its last two digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) >= 11:
+        digits = digits[-11:]
+        return f"{digits[:3]}****{digits[-4:]}"
+    if not digits:
+        return ""
+    return "*" * max(len(digits) - 2, 1) + digits[-2:]
+
+
+def mask_id_number(value: str) -> str:
+    value = (value or "").strip()
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def public_place(node) -> str:
+    """The place a public page may show: town + village, never finer (a grid -> its village)."""
+    if node is None:
+        return ""
+    if getattr(node, "kind", "") == "grid":
+        parent = type(node).objects.get_parent(node)
+        if parent is not None:
+            node = parent
+    return node.place_label()

@@ -1,0 +1,296 @@
+"""Shared reads for case pages: triage queue, unit inbox, filtered list, search.
+
+Every staff read starts from orgs.access.scope_tracked. Lists page by keyset on
+the id (or deadline, id) and never count the whole table: they fetch one row more
+than a page to know whether there is a next one. The composite indexes on Case
+(state/owner_unit/place/category/channel + id) serve these queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from core.panels import Panel
+from orgs import access
+from orgs.models import OrgNode, Role, User
+from tracking import workdays
+
+from .models import WORKING_STATES, Case, State
+
+PAGE_SIZE = 50
+DUE_SOON_DAYS = 3  # working days: "即将到期"
+
+
+def staff_cases(actor: User) -> QuerySet[Case]:
+    return access.scope_tracked(actor, Case.objects.all())
+
+
+def case_for_staff(actor: User, pk: Any) -> Case:
+    """One case the actor may see; NotFound for "not yours" and "not found" alike."""
+    return access.access_tracked(
+        actor,
+        Case.objects.select_related("place", "owner_unit", "category", "item", "merged_into"),
+        pk,
+    )
+
+
+def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """The one text filter of staff lists. Simple icontains for now; textintel's bigram
+    full-text index plugs in here."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    code = q.upper().replace(" ", "")
+    if len(code) == 10 and code.isalnum():
+        return qs.filter(Q(tracking_code=code) | Q(text__icontains=q) | Q(title__icontains=q))
+    return qs.filter(Q(text__icontains=q) | Q(title__icontains=q))
+
+
+def due_soon_limit(today: dt.date | None = None) -> dt.date:
+    return workdays.add_working_days(today or timezone.localdate(), DUE_SOON_DAYS)
+
+
+# --- keyset paging ------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list[Case]
+    next_cursor: str = ""
+    has_next: bool = False
+
+
+SORTS = {"new": "最新登记", "old": "最早登记", "deadline": "时限最近"}
+
+
+def keyset_page(
+    qs: QuerySet[Case], *, sort: str = "new", cursor: str = "", size: int | None = None
+) -> Page:
+    """One page after `cursor`, ordered by `sort`; no COUNT(*)."""
+    size = size or PAGE_SIZE
+    try:
+        if sort == "old":
+            qs = qs.order_by("id")
+            if cursor:
+                qs = qs.filter(id__gt=int(cursor))
+        elif sort == "deadline":
+            qs = qs.filter(deadline__isnull=False).order_by("deadline", "id")
+            if cursor:
+                day_s, _, id_s = cursor.partition("_")
+                day, pk = dt.date.fromisoformat(day_s), int(id_s)
+                qs = qs.filter(Q(deadline__gt=day) | Q(deadline=day, id__gt=pk))
+        else:
+            qs = qs.order_by("-id")
+            if cursor:
+                qs = qs.filter(id__lt=int(cursor))
+    except ValueError:
+        pass  # a mangled cursor shows the first page
+    rows = list(qs[: size + 1])
+    has_next = len(rows) > size
+    rows = with_place_names(rows[:size])
+    nxt = ""
+    if has_next and rows:
+        last = rows[-1]
+        nxt = f"{last.deadline.isoformat()}_{last.pk}" if sort == "deadline" else str(last.pk)
+    return Page(rows, nxt, has_next)
+
+
+def with_place_names(rows: list[Case]) -> list[Case]:
+    """Grids are named per village ("第2网格"): prefix the village, in one query per page."""
+    parents = {c.place.path[: -OrgNode.steplen] for c in rows if c.place.kind == OrgNode.Kind.GRID}
+    if parents:
+        names = dict(OrgNode.objects.filter(path__in=parents).values_list("path", "name"))
+        for c in rows:
+            if c.place.kind == OrgNode.Kind.GRID:
+                c._place_display = names.get(c.place.path[: -OrgNode.steplen], "") + c.place.name
+    return rows
+
+
+def _list_qs(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("place", "owner_unit", "category").defer("text", "result", "address")
+
+
+# --- triage (the centre) ------------------------------------------------------
+
+
+def triage_queue(actor: User, *, cursor: str = "", sort: str = "old") -> Page:
+    """Cases waiting for the office: submitted (待受理) and accepted but not yet dispatched."""
+    qs = staff_cases(actor).filter(state__in=[State.SUBMITTED, State.ACCEPTED])
+    return keyset_page(_list_qs(qs), sort=sort, cursor=cursor)
+
+
+def triage_counts(actor: User) -> dict[str, int]:
+    qs = staff_cases(actor).filter(state__in=[State.SUBMITTED, State.ACCEPTED])
+    row = qs.aggregate(
+        submitted=Count("id", filter=Q(state=State.SUBMITTED)),
+        accepted=Count("id", filter=Q(state=State.ACCEPTED)),
+    )
+    return {k: v or 0 for k, v in row.items()}
+
+
+# --- unit inbox -----------------------------------------------------------------
+
+INBOX_TABS = {
+    "todo": "待签收",
+    "doing": "办理中",
+    "soon": "即将到期",
+    "overdue": "已超期",
+}
+
+
+def _inbox_base(actor: User) -> QuerySet[Case]:
+    if actor.node_id is None:
+        return Case.objects.none()
+    # The unit's own work: owner_unit equality uses the (owner_unit, state, deadline) index.
+    return staff_cases(actor).filter(owner_unit_id=actor.node_id, state__in=WORKING_STATES)
+
+
+def _inbox_filter(tab: str, today: dt.date) -> Q:
+    if tab == "todo":
+        return Q(state=State.DISPATCHED)
+    if tab == "doing":
+        return Q(state__in=[State.SIGNED, State.IN_PROGRESS])
+    if tab == "soon":
+        return Q(deadline__gte=today, deadline__lte=due_soon_limit(today))
+    if tab == "overdue":
+        return Q(deadline__lt=today)
+    return Q()
+
+
+def inbox_counts(actor: User) -> dict[str, int]:
+    today = timezone.localdate()
+    row = _inbox_base(actor).aggregate(
+        **{tab: Count("id", filter=_inbox_filter(tab, today)) for tab in INBOX_TABS}
+    )
+    return {k: row.get(k) or 0 for k in INBOX_TABS}
+
+
+def inbox_page(actor: User, *, tab: str = "todo", cursor: str = "", sort: str = "deadline") -> Page:
+    if tab not in INBOX_TABS:
+        tab = "todo"
+    qs = _inbox_base(actor).filter(_inbox_filter(tab, timezone.localdate()))
+    return keyset_page(_list_qs(qs), sort=sort, cursor=cursor)
+
+
+# --- the list with filters ------------------------------------------------------
+
+
+@dataclass
+class CaseFilters:
+    state: str = ""
+    category: int | None = None
+    place: int | None = None
+    unit: int | None = None
+    channel: str = ""
+    kind: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    overdue: bool = False
+    flagged: bool = False
+    q: str = ""
+    sort: str = "new"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, data) -> CaseFilters:
+        def as_int(name: str) -> int | None:
+            try:
+                return int(data.get(name) or "")
+            except ValueError:
+                return None
+
+        def as_date(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(data.get(name) or "")
+            except ValueError:
+                return None
+
+        sort = data.get("sort") or "new"
+        return cls(
+            state=data.get("state", "") if data.get("state") in Case.WORKFLOW.states else "",
+            category=as_int("category"),
+            place=as_int("place"),
+            unit=as_int("unit"),
+            channel=data.get("channel", "")[:12],
+            kind=data.get("kind", "")[:16],
+            date_from=as_date("date_from"),
+            date_to=as_date("date_to"),
+            overdue=data.get("overdue") == "1",
+            flagged=data.get("flagged") == "1",
+            q=(data.get("q") or "")[:100],
+            sort=sort if sort in SORTS else "new",
+        )
+
+
+def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
+    qs = staff_cases(actor)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.place:
+        node = OrgNode.objects.filter(pk=f.place).first()
+        if node is None or not access.covers(actor, node):
+            return qs.none()
+        # The subtree's few ids, so the (place, id) index serves the filter.
+        ids = list(OrgNode.objects.filter(access.subtree_q(node)).values_list("id", flat=True))
+        qs = qs.filter(place_id__in=ids)
+    if f.unit:
+        qs = qs.filter(owner_unit_id=f.unit)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.date_from:
+        start = timezone.make_aware(dt.datetime.combine(f.date_from, dt.time.min))
+        qs = qs.filter(collected_at__gte=start)
+    if f.date_to:
+        end = timezone.make_aware(
+            dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time.min)
+        )
+        qs = qs.filter(collected_at__lt=end)
+    if f.overdue:
+        qs = qs.filter(state__in=WORKING_STATES, deadline__lt=timezone.localdate())
+    if f.flagged:
+        qs = qs.filter(flagged_for_supervision=True)
+    return case_search(qs, f.q)
+
+
+def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
+    return keyset_page(_list_qs(filtered_cases(actor, f)), sort=f.sort, cursor=cursor)
+
+
+# --- staff home ---------------------------------------------------------------
+
+
+def home_panels(actor: User) -> list[Panel]:
+    rows: list[Panel] = []
+    if actor.is_superuser or actor.has_role(Role.OFFICE):
+        t = triage_counts(actor)
+        url = reverse("cases:triage")
+        rows.append(Panel("待受理诉求", t["submitted"], url, "warn" if t["submitted"] else ""))
+        rows.append(Panel("已受理待交办", t["accepted"], url))
+    if actor.has_role(Role.UNIT_HANDLER, Role.UNIT_HEAD):
+        c = inbox_counts(actor)
+        url = reverse("cases:inbox")
+        rows.append(Panel("待签收", c["todo"], f"{url}?tab=todo", "warn" if c["todo"] else ""))
+        rows.append(Panel("办理中", c["doing"], f"{url}?tab=doing"))
+        rows.append(Panel("即将到期", c["soon"], f"{url}?tab=soon", "warn" if c["soon"] else ""))
+        rows.append(
+            Panel("已超期", c["overdue"], f"{url}?tab=overdue", "danger" if c["overdue"] else "")
+        )
+    return rows
+
+
+# --- units a dispatcher may choose ----------------------------------------------
+
+
+def dispatch_units(actor: User) -> list[OrgNode]:
+    kinds = (OrgNode.Kind.DEPARTMENT, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE)
+    return list(access.visible_nodes(actor).filter(kind__in=kinds).order_by("path"))

@@ -1,0 +1,490 @@
+"""Case pages: thin views that parse, call one service or selector, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from core import sms
+from core.errors import DomainError, InvalidInput
+from orgs import access
+from orgs.models import OrgNode, Role
+from taxonomy.models import Category
+from tracking import services as kernel
+from tracking import workdays
+from tracking.models import Evidence, RatingValue
+from tracking.selectors import timeline_for
+
+from . import selectors, services
+from .masking import mask_name, mask_phone, public_place
+from .models import (
+    BATCH_CHANNELS,
+    PUBLIC_KINDS,
+    STAFF_CHANNELS,
+    Case,
+    Channel,
+    Kind,
+    State,
+)
+
+LIMITED = "提交过于频繁，请稍后再试"
+
+
+def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
+
+
+def _towns():
+    return OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).order_by("path")
+
+
+def _villages(town_id) -> list[OrgNode]:
+    town = OrgNode.objects.filter(pk=town_id, kind=OrgNode.Kind.TOWN).first() if town_id else None
+    if town is None:
+        return []
+    return list(OrgNode.objects.get_children(town).filter(kind=OrgNode.Kind.VILLAGE))
+
+
+def _categories():
+    return Category.objects.filter(is_active=True).select_related("aspect")
+
+
+# --- public: submit, follow, rate ---------------------------------------------
+
+
+def places(request: HttpRequest) -> HttpResponse:
+    """The villages of a town, as <option>s for the dependent select (htmx)."""
+    villages = _villages(request.GET.get("town"))
+    return render(request, "cases/_village_options.html", {"villages": villages})
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    ctx = {
+        "kinds": [(k.value, k.label) for k in PUBLIC_KINDS],
+        "towns": _towns(),
+        "categories": _categories(),
+        "verify_phone": getattr(settings, "CASES_VERIFY_PHONE", False),
+        "errors": {},
+        "form": {"kind": "request"},
+        "intake_key": uuid.uuid4().hex,
+    }
+    if request.method != "POST":
+        return render(request, "cases/submit.html", ctx)
+    data = request.POST
+    ctx["form"] = data
+    ctx["intake_key"] = data.get("intake_key") or uuid.uuid4().hex
+    place = data.get("place")
+    town = data.get("town")
+    ctx["villages"] = _villages(town)
+    # Per IP and per phone (django-ratelimit; locmem cache by default, Redis with REDIS_URL).
+    if _limited(request, "cases.submit.ip", "ip", settings.CASES_RATE_SUBMIT_IP) or _limited(
+        request, "cases.submit.phone", "post:phone", settings.CASES_RATE_SUBMIT_PHONE
+    ):
+        ctx["error"] = LIMITED
+        return render(request, "cases/submit.html", ctx, status=429)
+    try:
+        case = services.case_submit_public(
+            text=data.get("text", ""),
+            kind=data.get("kind", ""),
+            place=place,
+            category=data.get("category") or None,
+            address=data.get("address", ""),
+            latitude=data.get("latitude") or None,
+            longitude=data.get("longitude") or None,
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            photos=request.FILES.getlist("photos"),
+            intake_key=(data.get("intake_key") or "")[:40],
+            sms_code=data.get("sms_code", ""),
+        )
+    except InvalidInput as e:
+        many = sum(len(v) for v in e.fields.values()) > 1
+        ctx["error"] = "提交内容有误，请按下方提示修改后重新提交" if many else e.message
+        ctx["errors"] = e.fields
+        return render(request, "cases/submit.html", ctx, status=400)
+    request.session["cases_last_code"] = case.tracking_code
+    return redirect("cases:submitted", code=case.tracking_code)
+
+
+def submitted(request: HttpRequest, code: str) -> HttpResponse:
+    # Only the browser that submitted sees this page (the code is a secret).
+    if request.session.get("cases_last_code") != code:
+        return redirect("cases:follow")
+    follow = request.build_absolute_uri(reverse("cases:follow") + f"?code={code}")
+    return render(request, "cases/submitted.html", {"code": code, "follow_url": follow})
+
+
+@require_POST
+def send_sms(request: HttpRequest) -> HttpResponse:
+    if _limited(request, "cases.sms.ip", "ip", settings.CASES_RATE_SMS_IP) or _limited(
+        request, "cases.sms.phone", "post:phone", settings.CASES_RATE_SMS_PHONE
+    ):
+        return JsonResponse({"ok": False, "message": LIMITED}, status=429)
+    try:
+        sms.send_code(request.POST.get("phone", ""), "case")
+    except InvalidInput as e:
+        return JsonResponse({"ok": False, "message": e.message}, status=400)
+    return JsonResponse({"ok": True, "message": "验证码已发送，10分钟内有效"})
+
+
+def _with_files(entries, case: Case) -> list:
+    """Attach short-lived signed links to each entry's evidence (media is not served openly)."""
+    out = []
+    for e in entries:
+        e.files = [
+            {
+                "url": reverse(
+                    "cases:evidence",
+                    args=[signing.dumps({"e": f.pk, "c": case.pk}, salt=EVIDENCE_SALT)],
+                ),
+                "name": f.original_name,
+                "image": f.content_type.startswith("image/"),
+            }
+            for f in e.evidence.all()
+        ]
+        out.append(e)
+    return out
+
+
+EVIDENCE_SALT = "cases.evidence"
+
+
+def evidence(request: HttpRequest, token: str) -> HttpResponse:
+    """One evidence file behind a signed link issued by a page that checked access."""
+    try:
+        ref = signing.loads(token, salt=EVIDENCE_SALT, max_age=6 * 3600)
+        ev = Evidence.objects.select_related("entry").get(pk=ref["e"])
+    except (signing.BadSignature, Evidence.DoesNotExist, KeyError, TypeError):
+        raise Http404() from None
+    if ev.entry.item_id != ref["c"] or ev.entry.item_type != Case.content_type():
+        raise Http404()
+    resp = FileResponse(ev.file.open("rb"), content_type=ev.content_type)
+    resp["Cache-Control"] = "private, max-age=3600"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _follow_context(case: Case, last4: str) -> dict:
+    contact = getattr(case, "contact", None)
+    entries = _with_files(
+        [e for e in timeline_for(case) if e.is_public or e.action == "case.submit"], case
+    )  # the code holder also sees their own submission and photos
+    return {
+        "case": case,
+        "last4": last4,
+        "entries": entries,
+        "place": public_place(case.place),
+        "masked_name": mask_name(contact.name) if contact else "",
+        "masked_phone": mask_phone(contact.phone) if contact else "",
+        "deadline_label": workdays.deadline_label(case.deadline) if case.clock_running else "",
+        "fallback": workdays.fallback_notice(case.deadline) if case.clock_running else "",
+        "can_rate": case.state == State.REPLIED,
+        "ratings": RatingValue.choices,
+    }
+
+
+def follow(request: HttpRequest) -> HttpResponse:
+    ctx = {"code": request.GET.get("code", "")}
+    if request.method != "POST":
+        return render(request, "cases/follow.html", ctx)
+    code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
+    ctx["code"] = code
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+        ctx["error"] = "查询过于频繁，请稍后再试"
+        return render(request, "cases/follow.html", ctx, status=429)
+    try:
+        case = services.case_by_code(tracking_code=code, phone_last4=last4)
+    except InvalidInput as e:
+        ctx["error"] = e.message
+        return render(request, "cases/follow.html", ctx, status=400)
+    return render(request, "cases/follow_case.html", _follow_context(case, last4))
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+        return render(request, "cases/follow.html", {"code": code, "error": LIMITED}, status=429)
+    try:
+        case = services.case_rate(
+            tracking_code=code,
+            phone_last4=last4,
+            value=request.POST.get("value", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except InvalidInput as e:
+        return render(request, "cases/follow.html", {"code": code, "error": e.message}, status=400)
+    except DomainError as e:
+        case = services.case_by_code(tracking_code=code, phone_last4=last4)
+        ctx = _follow_context(case, last4)
+        ctx["error"] = e.message
+        return render(request, "cases/follow_case.html", ctx, status=e.status)
+    ctx = _follow_context(case, last4)
+    ctx["message"] = "感谢您的评价！"
+    return render(request, "cases/follow_case.html", ctx)
+
+
+# --- staff: triage, inbox, list, case page --------------------------------------
+
+
+@login_required
+def triage(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, Role.OFFICE)
+    sort = request.GET.get("sort", "old")
+    page = selectors.triage_queue(request.user, cursor=request.GET.get("after", ""), sort=sort)
+    return render(
+        request,
+        "cases/triage.html",
+        {"page": page, "counts": selectors.triage_counts(request.user), "sort": sort},
+    )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, Role.UNIT_HANDLER, Role.UNIT_HEAD)
+    tab = request.GET.get("tab", "todo")
+    tab = tab if tab in selectors.INBOX_TABS else "todo"
+    page = selectors.inbox_page(request.user, tab=tab, cursor=request.GET.get("after", ""))
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": selectors.INBOX_TABS,
+            "counts": selectors.inbox_counts(request.user),
+            "fallback": workdays.fallback_notice(timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    access.require_staff(request.user)
+    f = selectors.CaseFilters.from_query(request.GET)
+    page = selectors.case_list_page(request.user, f, cursor=request.GET.get("after", ""))
+    params = request.GET.copy()
+    params.pop("after", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "f": f,
+            "query": params.urlencode(),
+            "states": Case.WORKFLOW.choices(),
+            "channels": Channel.choices,
+            "kinds": Kind.choices,
+            "categories": _categories(),
+            "places": access.visible_nodes(request.user)
+            .filter(kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE])
+            .order_by("path"),
+            "sorts": selectors.SORTS,
+        },
+    )
+
+
+# Forms on the case page: transition name -> (template fields, service call).
+ACTION_FORMS = (
+    "accept",
+    "decline",
+    "merge",
+    "dispatch",
+    "sign",
+    "return",
+    "progress",
+    "note",
+    "reply",
+    "flag",
+    "close",
+    "convert",
+)
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict:
+    actor = request.user
+    allowed = {t.name: t for t in kernel.allowed_transitions(actor, case)}
+    if "progress" in allowed:
+        allowed.pop("note", None)  # the unit's note is a progress note
+    return {
+        "case": case,
+        "entries": _with_files(timeline_for(case), case),
+        "allowed": allowed,
+        "units": selectors.dispatch_units(actor) if "dispatch" in allowed else [],
+        "default_unit": case.category.default_unit_id if case.category else None,
+        "default_deadline": workdays.add_working_days(
+            timezone.localdate(), services.default_days(case.category)
+        ),
+        "deadline_label": workdays.deadline_label(case.deadline) if case.clock_running else "",
+        "fallback": workdays.fallback_notice(case.deadline, timezone.localdate()),
+        "can_contact": services.can_view_contact(actor, case),
+        "converters": services.converter_targets() if "convert" in allowed else {},
+        "merged": case.merged.all()[:20],
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_for_staff(request.user, pk)
+    ctx = _case_context(request, case)
+    if request.GET.get("contact") == "1" and ctx["can_contact"]:
+        ctx["contact"] = services.case_contact_view(actor=request.user, case=case)
+        ctx["contact_shown"] = True
+    return render(request, "cases/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    actor = request.user
+    case = selectors.case_for_staff(actor, pk)
+    p = request.POST
+    note = p.get("note", "")
+    try:
+        if name == "accept":
+            services.case_accept(actor=actor, case=case, note=note)
+        elif name == "decline":
+            services.case_decline(actor=actor, case=case, reason=note)
+        elif name == "merge":
+            services.case_merge(actor=actor, case=case, into=p.get("into", ""), note=note)
+        elif name == "dispatch":
+            deadline = None
+            if p.get("deadline"):
+                try:
+                    deadline = dt.date.fromisoformat(p["deadline"])
+                except ValueError:
+                    raise InvalidInput(
+                        "请填写正确的日期", fields={"deadline": ["日期格式不正确"]}
+                    ) from None
+            services.case_dispatch(
+                actor=actor, case=case, unit=p.get("unit", ""), deadline=deadline, note=note
+            )
+        elif name == "sign":
+            services.case_sign(actor=actor, case=case, note=note)
+        elif name == "return":
+            services.case_return(actor=actor, case=case, reason=note)
+        elif name in ("progress", "note"):
+            services.case_note(
+                actor=actor, case=case, note=note, evidence=request.FILES.getlist("evidence")
+            )
+        elif name == "reply":
+            services.case_reply(
+                actor=actor, case=case, result=note, evidence=request.FILES.getlist("evidence")
+            )
+        elif name == "flag":
+            services.case_flag(actor=actor, case=case, reason=note)
+        elif name == "close":
+            services.case_close(actor=actor, case=case, note=note)
+        elif name == "convert":
+            services.case_convert(actor=actor, case=case, target=p.get("target", ""), note=note)
+        else:
+            raise Http404()
+    except (InvalidInput, RequestDataTooBig) as e:
+        ctx = _case_context(request, case)
+        ctx["error"] = getattr(e, "message", "提交的内容过大")
+        ctx["error_action"] = name
+        ctx["posted"] = p
+        return render(request, "cases/detail.html", ctx, status=400)
+    from django.contrib import messages
+
+    messages.success(request, "操作成功")
+    return redirect("cases:detail", pk=case.pk)
+
+
+# --- staff intake ----------------------------------------------------------------
+
+
+def _staff_places(actor):
+    kinds = [OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE, OrgNode.Kind.GRID]
+    return access.visible_nodes(actor).filter(kind__in=kinds).order_by("path")
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    access.require_role(actor, *services.INTAKE_ROLES)
+    rows = max(1, min(int(request.POST.get("rows") or request.GET.get("rows") or 1), 30))
+    ctx = {
+        "channels": [(c.value, c.label) for c in STAFF_CHANNELS],
+        "batch_channels": [c.value for c in BATCH_CHANNELS],
+        "kinds": Kind.choices,
+        "places": _staff_places(actor),
+        "categories": _categories(),
+        "errors": {},
+        "form": {"channel": "visit", "collected_at": timezone.localdate().isoformat()},
+        "rows": [{"i": i} for i in range(rows)],
+        "row_count": rows,
+        "intake_key": uuid.uuid4().hex,
+    }
+    if request.method != "POST":
+        return render(request, "cases/intake.html", ctx)
+    p = request.POST
+    fields = ("text", "kind", "place", "category", "name", "phone", "address")
+    items, index_map = [], []
+    for i in range(rows):
+        row = {k: p.get(f"items-{i}-{k}", "") for k in fields}
+        if i > 0 and not row["text"].strip():
+            continue  # an empty extra row
+        index_map.append(i)
+        items.append(
+            {
+                **row,
+                "kind": row["kind"] or "request",
+                "category": row["category"] or None,
+                "place": row["place"] or p.get("place", ""),
+            }
+        )
+    try:
+        collected = dt.date.fromisoformat(p["collected_at"]) if p.get("collected_at") else None
+    except ValueError:
+        collected = "bad"
+    ctx["form"] = p
+    ctx["intake_key"] = p.get("intake_key", "")
+    try:
+        cases = services.case_intake(
+            actor=actor,
+            channel=p.get("channel", ""),
+            collected_at=collected,
+            items=items,
+            note=p.get("note", ""),
+            intake_key=(p.get("intake_key") or "")[:30],
+        )
+    except InvalidInput as e:
+        row_errors: dict[int, dict[str, list[str]]] = {}
+        top: dict[str, list[str]] = {}
+        for key, msgs in e.fields.items():
+            parts = key.split("-", 2)
+            if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
+                row_errors.setdefault(index_map[int(parts[1])], {})[parts[2]] = msgs
+            elif key in ("channel", "collected_at", "items"):
+                top[key] = msgs
+            else:
+                row_errors.setdefault(index_map[0], {})[key] = msgs
+        ctx["error"] = e.message
+        ctx["errors"] = top
+        ctx["rows"] = [
+            {
+                "i": i,
+                **{k: p.get(f"items-{i}-{k}", "") for k in fields},
+                "errors": row_errors.get(i, {}),
+            }
+            for i in range(rows)
+        ]
+        return render(request, "cases/intake.html", ctx, status=400)
+    from django.contrib import messages
+
+    messages.success(request, f"已登记{len(cases)}条诉求")
+    if len(cases) == 1:
+        return redirect("cases:detail", pk=cases[0].pk)
+    return redirect(reverse("cases:list") + f"?channel={cases[0].channel}")

@@ -1,0 +1,200 @@
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from figures import jobs, selectors
+from figures.models import CaseMonthly, ScoreWeights
+from figures.periods import parse_period
+from figures.sentences import case_sentence, text_of
+from orgs.models import Role
+from tracking import workdays
+from tracking.models import PersonalDataAccess
+
+from . import fixtures as fx
+
+pytestmark = pytest.mark.django_db
+OCT = parse_period("2026-10")
+
+
+@pytest.fixture
+def cases(db):
+    rows = fx.build()
+    jobs.rollup_refresh(full=True, today=fx.TODAY)
+    return rows
+
+
+def test_the_holiday_is_known_to_the_calendar():
+    assert not workdays.is_workday(dt.date(2026, 10, 2))
+    assert workdays.add_working_days(dt.date(2026, 10, 1), 1) == dt.date(2026, 10, 8)
+
+
+def test_hand_counted_town_figures(cases, node):
+    f = selectors.case_figures(node("T01"), OCT)
+    assert f.sums == fx.T01_OCT
+    assert f.rates == fx.T01_OCT_RATES
+
+
+def test_period_boundaries(cases, node):
+    sep = selectors.case_figures(node("T01"), parse_period("2026-09")).sums
+    nov = selectors.case_figures(node("T01"), parse_period("2026-11")).sums
+    assert sep["received"] == 1 and sep["resolved"] == 1  # c4 at 23:30 on Sep 30
+    assert nov["received"] == 1 and nov["accepted"] == 0  # c6 at 00:00:30 on Nov 1
+    year = selectors.case_figures(node("T01"), parse_period("2026")).sums
+    assert year["received"] == 12
+
+
+def test_county_village_and_unit_axes(cases, node):
+    county = selectors.case_figures(node("C"), OCT).sums
+    assert county["received"] == 11 and county["resolved"] == 4 and county["satisfied"] == 3
+    village = selectors.case_figures(node("T01V01"), OCT).sums
+    # c1 c3 c5(grid below) c8 c9 c11 c12
+    assert village["received"] == 7
+    unit = selectors.case_figures(node("D05"), OCT).sums  # department: owned cases
+    assert unit["received"] == 5 and unit["resolved"] == 3 and unit["reopened"] == 1
+
+
+def test_drill_down_lists_match_every_number(cases, node, make_user):
+    office = make_user("C", Role.OFFICE)
+    t01 = node("T01")
+    for measure, expected in fx.T01_OCT.items():
+        listed = selectors.drill_cases(office, t01, OCT, measure=measure)
+        if measure in ("rated", "satisfied"):
+            ratings = sum(
+                c.rating_satisfied
+                if measure == "satisfied"
+                else c.rating_satisfied + c.rating_neutral + c.rating_unsatisfied
+                for c in listed
+            )
+            assert ratings == expected, measure
+        else:
+            assert listed.count() == expected, measure
+    codes = {
+        c.tracking_code for c in selectors.drill_cases(office, t01, OCT, measure="signed_in_time")
+    }
+    assert codes == {cases[k].tracking_code for k in ("c1", "c2", "c7", "c11")}
+
+
+def test_job_is_idempotent_and_incremental(cases, node):
+    before = sorted(
+        CaseMonthly.objects.values_list(
+            "month", "axis", "node_id", "category_id", "received", "resolved"
+        )
+    )
+    second = jobs.rollup_refresh(today=fx.TODAY)
+    assert second["months"] == []
+    after = sorted(
+        CaseMonthly.objects.values_list(
+            "month", "axis", "node_id", "category_id", "received", "resolved"
+        )
+    )
+    assert before == after
+    # a change to an October case rebuilds October only
+    c = cases["c3"]
+    c.state = "replied"
+    c.replied_at = fx.at(11, 20)
+    c.save()
+    third = jobs.rollup_refresh(today=fx.TODAY)
+    assert third["months"] == ["2026-10"]
+    assert selectors.case_figures(node("T01"), OCT).sums["resolved"] == 4
+
+
+def test_overdue_follows_the_day(cases, node):
+    c = cases["c7"]
+    c.deadline = dt.date(2026, 11, 26)
+    c.save()
+    jobs.rollup_refresh(today=fx.TODAY)
+    assert selectors.case_figures(node("T01"), OCT).sums["overdue"] == 1
+    res = jobs.rollup_refresh(today=dt.date(2026, 11, 27))  # nothing saved, a day passed
+    assert res["months"] == ["2026-10"]
+    assert selectors.case_figures(node("T01"), OCT).sums["overdue"] == 2
+
+
+def test_ranking_with_weights_and_change(cases, node, make_user):
+    rows = selectors.ranking(node("C"), OCT, kind="places")
+    assert [r["node"].code for r in rows] == ["T02", "T01"]
+    assert rows[0]["score"] == 100.0
+    assert rows[1]["score"] == 52.62  # (20×57.14 + 30×42.86 + 30×50 + 20×66.67) / 100
+    assert rows[1]["prev_rank"] == 1 and rows[1]["change"] == -1  # first in September
+    assert rows[0]["change"] is None  # no September cases: new
+    ScoreWeights.objects.update_or_create(
+        pk=1, defaults=dict(response=0, resolution=0, satisfaction=100, on_time=0)
+    )
+    rows = selectors.ranking(node("C"), OCT, kind="places")
+    assert rows[1]["score"] == 50.0
+    units = selectors.ranking(node("C"), OCT, kind="units")
+    assert {r["node"].code for r in units} == {"D05", "D07"}
+
+
+def test_sentence_numbers_and_links(cases, node, make_user, client):
+    parts = case_sentence(node("T01"), OCT)
+    text = text_of(parts)
+    assert "共收到群众诉求10件" in text and "已办结3件" in text and "解决率达42.86%" in text
+    links = [p.url for p in parts if hasattr(p, "url") and p.url]
+    assert links and all("node=" in u and "period=2026-10" in u for u in links)
+    client.force_login(make_user("C", Role.OFFICE))
+    page = client.get(links[0]).content.decode()
+    assert page.count('href="/staff/cases/') == 10
+
+
+def test_town_sees_only_its_subtree(cases, node, make_user, client):
+    town = make_user("T02", Role.OFFICE)
+    client.force_login(town)
+    r = client.get(reverse("figures:dashboard"), {"period": "2026-10"})
+    assert r.status_code == 200
+    assert r.context["stats"][0][1] == 1  # only c13
+    assert client.get(reverse("figures:dashboard"), {"node": node("T01").pk}).status_code == 404
+    assert client.get(reverse("figures:cases"), {"node": node("T01").pk}).status_code == 404
+    assert (
+        client.get(
+            reverse("figures:ranking"), {"node": node("C").pk, "period": "2026-10"}
+        ).status_code
+        == 404
+    )
+    listed = client.get(reverse("figures:cases"), {"period": "2026-10"}).content.decode()
+    assert cases["c13"].tracking_code in listed and cases["c1"].tracking_code not in listed
+
+
+def _export_rows(client, params):
+    r = client.get(reverse("figures:cases"), {**params, "export": "xlsx"})
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).active
+    return list(ws.iter_rows(values_only=True))
+
+
+def test_export_masks_contact_without_the_right(cases, node, make_user, client):
+    inspector = make_user("C", Role.INSPECTOR)
+    client.force_login(inspector)
+    rows = _export_rows(
+        client, {"node": node("T01").pk, "period": "2026-10", "measure": "resolved"}
+    )
+    flat = "".join(str(v) for row in rows for v in row if v)
+    assert "张**" in flat and "138****1234" in flat
+    assert "张三丰" not in flat and "13812341234" not in flat and "幸福路" not in flat
+    assert PersonalDataAccess.objects.count() == 0
+
+
+def test_export_shows_contact_to_the_office_and_logs_it(cases, node, make_user, client):
+    office = make_user("C", Role.OFFICE)
+    client.force_login(office)
+    rows = _export_rows(
+        client, {"node": node("T01").pk, "period": "2026-10", "measure": "resolved"}
+    )
+    flat = "".join(str(v) for row in rows for v in row if v)
+    assert "张三丰" in flat and "13812341234" in flat and "幸福路8号" in flat
+    assert PersonalDataAccess.objects.filter(actor=office, item_id=cases["c1"].pk).count() == 1
+
+
+def test_figure_tables_export(cases, node, make_user, client):
+    client.force_login(make_user("C", Role.OFFICE))
+    r = client.get(reverse("figures:dashboard"), {"period": "2026-10", "export": "places"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    data = {row[0]: row for row in ws.iter_rows(values_only=True) if row and row[0]}
+    t01 = node("T01").name
+    assert data[t01][1] == 10 and data[t01][4] == 3
+    r = client.get(reverse("figures:ranking"), {"period": "2026-10", "export": "1"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    ranks = [row for row in ws.iter_rows(values_only=True) if row and isinstance(row[0], int)]
+    assert [r_[1] for r_ in ranks] == [node("T02").name, t01]

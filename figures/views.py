@@ -1,0 +1,630 @@
+"""Figures pages: thin views (parse, call a selector or a service, render)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.errors import InvalidInput
+from orgs import access
+from orgs.models import OrgNode, Role
+
+from . import briefing as briefing_doc
+from . import selectors as sel
+from . import services
+from .exports import pct, workbook, xlsx_response
+from .measures import MEASURES, RATES
+from .models import Activity, ActivityKind, Axis, ScoreWeights
+from .periods import parse_period
+from .sentences import all_sentences
+
+PAGE = 50
+
+
+def _context(request):
+    """The node (through access) and the period every figures page is asked for."""
+    actor = access.require_staff(request.user)
+    node_id = request.GET.get("node") or request.POST.get("node")
+    node = access.access_node(actor, node_id) if node_id else sel.default_node(actor)
+    period = parse_period(request.GET.get("period") or request.POST.get("period"))
+    return actor, node, period
+
+
+def _period_choices():
+    today = timezone.localdate()
+    months = []
+    y, m = today.year, today.month
+    for _ in range(18):
+        months.append(f"{y}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return [str(today.year), str(today.year - 1), *months]
+
+
+def _breadcrumb(actor, node):
+    chain = [*OrgNode.objects.get_ancestors(node), node]
+    return [n for n in chain if access.covers(actor, n)]
+
+
+@login_required
+def dashboard(request):
+    actor, node, period = _context(request)
+    months = sel.months_for_trend(period)
+    trend = sel.case_trend(node, months)
+    by_category = sel.case_by_category(node, period)
+    by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
+    rank_kind = "places" if by_child else "units"
+    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month else []
+    unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
+    export = request.GET.get("export")
+    if export:
+        return _export_table(export, node, period, trend, by_category, by_child)
+    figures = sel.case_figures(node, period)
+    ladder = sel.ladder_figures(node)
+    commitments = sel.commitment_figures(node, period)
+    activities = sel.activity_figures(node, period)
+    chart = {
+        "trend": {
+            "months": [t["label"] for t in trend],
+            "received": [t["received"] for t in trend],
+            "resolved": [t["resolved"] for t in trend],
+            "resolution": [t["resolution"] for t in trend],
+            "satisfaction": [t["satisfaction"] for t in trend],
+        },
+        "category": [{"name": c["name"], "value": c["received"]} for c in by_category[:12]],
+        "places": {
+            "names": [c["node"].name for c in by_child],
+            "received": [c["received"] for c in by_child],
+            "resolved": [c["resolved"] for c in by_child],
+        },
+        "ranking": {
+            "names": [r["node"].name for r in reversed(ranking[:15])],
+            "scores": [r["score"] for r in reversed(ranking[:15])],
+        },
+        "ladder": {
+            "names": ["提醒", "督办单", "通报批评", "媒体曝光", "移送纪委"],
+            "values": [ladder.get(i, 0) for i in range(1, 6)],
+        },
+        "commitments": [
+            {"name": "正常", "value": commitments["on_track"]},
+            {"name": "预警", "value": commitments["at_risk"]},
+            {"name": "超期", "value": commitments["overdue"]},
+            {"name": "已完成", "value": commitments["finished"]},
+        ],
+    }
+    u = lambda m: sel.case_list_url(node, period, m)  # noqa: E731
+    stats = [
+        ("收到诉求", figures["received"], u("received"), ""),
+        ("已受理", figures["accepted"], u("accepted"), ""),
+        ("不予受理", figures["declined"], u("declined"), ""),
+        ("已办结", figures["resolved"], u("resolved"), ""),
+        ("超期未办结", figures["overdue"], u("overdue"), "danger" if figures["overdue"] else ""),
+        ("重办", figures["reopened"], u("reopened"), "warn" if figures["reopened"] else ""),
+    ]
+    rate_stats = [
+        (label, figures.rates[key], u(num)) for key, (label, num, _den) in RATES.items()
+    ] + [("综合得分", figures.score, "")]
+    return render(
+        request,
+        "figures/dashboard.html",
+        {
+            "node": node,
+            "period": period,
+            "periods": _period_choices(),
+            "breadcrumb": _breadcrumb(actor, node),
+            "children": [c for c in sel.child_places(node)] if by_child else [],
+            "stats": stats,
+            "rate_stats": rate_stats,
+            "sentences": all_sentences(node, period),
+            "by_category": by_category,
+            "by_child": by_child,
+            "ranking": ranking,
+            "rank_kind": rank_kind,
+            "unit_ranking": unit_ranking if rank_kind == "places" else [],
+            "commitments": commitments,
+            "activities": activities,
+            "activity_rows": [
+                (k, label, activities["by_kind"][k]) for k, label in ActivityKind.choices
+            ],
+            "ladder": ladder,
+            "chart": chart,
+            "is_unit": sel.axis_for(node) == Axis.UNIT,
+            "can_brief": actor.is_superuser or actor.has_role(Role.OFFICE),
+        },
+    )
+
+
+def _rate_cols(row):
+    return [pct(row.get(k)) for k in RATES]
+
+
+RATE_HEADERS = [label for label, _n, _d in RATES.values()]
+
+
+def _export_table(which, node, period, trend, by_category, by_child):
+    base = ["收到", "受理", "不予受理", "办结", "超期未办结", "重办", "评价(次)", "满意(次)"]
+    keys = [
+        "received",
+        "accepted",
+        "declined",
+        "resolved",
+        "overdue",
+        "reopened",
+        "rated",
+        "satisfied",
+    ]
+    if which == "trend":
+        rows = [[t["label"], *[t[k] for k in keys], *_rate_cols(t)] for t in trend]
+        head = ["月份", *base, *RATE_HEADERS]
+    elif which == "category":
+        rows = [[c["name"], *[c[k] for k in keys], *_rate_cols(c)] for c in by_category]
+        head = ["类别", *base, *RATE_HEADERS]
+    elif which == "places":
+        rows = [[c["node"].name, *[c[k] for k in keys], *_rate_cols(c)] for c in by_child]
+        head = ["地区", *base, *RATE_HEADERS]
+    else:
+        raise InvalidInput("未知的导出表格")
+    title = f"{node.name}{period.label}诉求办理情况"
+    return xlsx_response(f"{title}-{which}.xlsx", workbook(title, head, rows))
+
+
+@login_required
+def ranking_page(request):
+    actor, node, period = _context(request)
+    if not period.is_month:
+        raise InvalidInput("排名按月统计，请选择月份", fields={"period": ["请选择月份"]})
+    kind = "units" if request.GET.get("kind") == "units" else "places"
+    rows = sel.ranking(node, period, kind=kind)
+    title = f"{node.name}{period.label}{'承办单位' if kind == 'units' else '属地'}综合排名"
+    if request.GET.get("export"):
+        head = ["名次", "单位", "较上月", "收到", "办结", *RATE_HEADERS, "综合得分"]
+        data = [
+            [
+                r["rank"],
+                r["node"].name,
+                "" if r["change"] is None else r["change"],
+                r["received"],
+                r["resolved"],
+                *_rate_cols(r),
+                r["score"],
+            ]
+            for r in rows
+        ]
+        return xlsx_response(f"{title}.xlsx", workbook(title, head, data))
+    return render(
+        request,
+        "figures/ranking.html",
+        {
+            "node": node,
+            "period": period,
+            "periods": [p for p in _period_choices() if len(p) == 7],
+            "rows": rows,
+            "kind": kind,
+            "title": title,
+            "weights": ScoreWeights.current(),
+        },
+    )
+
+
+@login_required
+def weights_page(request):
+    actor = access.require_staff(request.user)
+    weights = ScoreWeights.current()
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.score_weights_update(
+                actor=actor,
+                response=request.POST.get("response"),
+                resolution=request.POST.get("resolution"),
+                satisfaction=request.POST.get("satisfaction"),
+                on_time=request.POST.get("on_time"),
+            )
+        except InvalidInput as e:
+            errors = e.fields
+            messages.error(request, e.message)
+        else:
+            messages.success(request, "综合得分权重已保存，排名按新权重计算")
+            return redirect("figures:weights")
+    fields = [
+        ("response", "响应率", "按时签收 / 交办"),
+        ("resolution", "解决率", "办结 / 受理"),
+        ("satisfaction", "满意率", "满意评价 / 全部评价"),
+        ("on_time", "按时办结率", "按时办结 / 有时限办结"),
+    ]
+    return render(
+        request,
+        "figures/weights.html",
+        {
+            "weights": weights,
+            "fields": [
+                (k, label, hint, getattr(weights, k), errors.get(k)) for k, label, hint in fields
+            ],
+            "can_edit": actor.is_superuser or actor.has_role(Role.OFFICE),
+        },
+    )
+
+
+# --- activities ------------------------------------------------------------------------
+
+
+@login_required
+def activities(request):
+    actor, node, period = _context(request)
+    kind = request.GET.get("kind", "")
+    if kind not in ActivityKind.values:
+        kind = ""
+    qs = sel.activities_in(node, period, kind).select_related("place", "recorded_by")
+    if request.GET.get("export"):
+        title = f"{node.name}{period.label}活动记录"
+        head = [
+            "日期",
+            "类型",
+            "主题",
+            "地点",
+            "覆盖群众(人次)",
+            "参与党员干部",
+            "走访居民小组",
+            "收集问题",
+            "意见建议",
+            "关联诉求",
+            "记录人",
+        ]
+        rows = (
+            [
+                a.date,
+                a.get_kind_display(),
+                a.title,
+                a.place.name,
+                a.people_reached,
+                a.participants,
+                a.groups_visited,
+                a.problems_collected,
+                a.suggestions_collected,
+                a.case_links.count(),
+                str(a.recorded_by or ""),
+            ]
+            for a in qs.iterator()
+        )
+        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
+    before = request.GET.get("before")
+    page_qs = qs.order_by("-id")
+    if before and before.isdigit():
+        page_qs = page_qs.filter(id__lt=int(before))
+    rows = list(page_qs[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render(
+        request,
+        "figures/activities.html",
+        {
+            "node": node,
+            "period": period,
+            "periods": _period_choices(),
+            "kind": kind,
+            "kinds": ActivityKind.choices,
+            "rows": rows,
+            "next_before": rows[-1].pk if more else None,
+            "totals": sel.activity_figures(node, period),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _place_choices(actor):
+    nodes = access.visible_nodes(actor).exclude(kind=OrgNode.Kind.DEPARTMENT).order_by("path")
+    return list(nodes.values_list("pk", "name", "depth")[:3000])
+
+
+@login_required
+def activity_new(request):
+    actor = access.require_staff(request.user)
+    access.require_role(actor, *services.RECORDERS)
+    errors: dict = {}
+    values = {"date": timezone.localdate().isoformat(), "kind": "visit", "place": actor.node_id}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            a = services.activity_record(
+                actor=actor,
+                date=request.POST.get("date"),
+                place_id=request.POST.get("place"),
+                kind=request.POST.get("kind", ""),
+                title=request.POST.get("title", ""),
+                people_reached=request.POST.get("people_reached"),
+                participants=request.POST.get("participants"),
+                groups_visited=request.POST.get("groups_visited"),
+                problems_collected=request.POST.get("problems_collected"),
+                suggestions_collected=request.POST.get("suggestions_collected"),
+                note=request.POST.get("note", ""),
+            )
+        except InvalidInput as e:
+            errors = e.fields
+            messages.error(request, e.message)
+        else:
+            messages.success(request, "活动已记录")
+            return redirect("figures:activity", pk=a.pk)
+    min_depth = min((d for _pk, _n, d in _place_choices(actor)), default=1)
+    places = [(pk, "　" * (d - min_depth) + name) for pk, name, d in _place_choices(actor)]
+    return render(
+        request,
+        "figures/activity_form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "kinds": ActivityKind.choices,
+            "places": places,
+            "today": timezone.localdate().isoformat(),
+        },
+    )
+
+
+@login_required
+def activity_detail(request, pk: int):
+    actor = access.require_staff(request.user)
+    activity = services.access_activity(actor, pk)
+    errors = {}
+    if request.method == "POST":
+        codes = request.POST.get("codes", "").replace("，", ",").replace("\n", ",").split(",")
+        try:
+            n = services.activity_link_cases(actor=actor, activity_id=pk, tracking_codes=codes)
+        except InvalidInput as e:
+            errors = e.fields
+            messages.error(request, e.message)
+        else:
+            messages.success(request, f"已关联{n}件诉求")
+            return redirect("figures:activity", pk=pk)
+    from cases.models import Case
+
+    cases = access.scope_tracked(
+        actor, Case.objects.filter(pk__in=activity.case_links.values("case_id"))
+    ).select_related("category", "owner_unit")[:200]
+    return render(
+        request,
+        "figures/activity_detail.html",
+        {"a": activity, "cases": cases, "errors": errors, "place": activity.place.place_label()},
+    )
+
+
+# --- drill-down lists -------------------------------------------------------------------
+
+
+@login_required
+def cases_list(request):
+    actor, node, period = _context(request)
+    measure = request.GET.get("measure", "received")
+    if measure not in MEASURES:
+        measure = "received"
+    axis = request.GET.get("axis") or None
+    if axis not in (None, Axis.PLACE, Axis.UNIT):
+        axis = None
+    category = request.GET.get("category") or None
+    category = int(category) if category and category.isdigit() else None
+    from_activity = request.GET.get("activity") == "1"
+    qs = sel.drill_cases(
+        actor,
+        node,
+        period,
+        measure=measure,
+        axis=axis,
+        category_id=category,
+        activity=from_activity,
+    )
+    title = f"{node.name}{period.label}{'活动收集的' if from_activity else ''}诉求：{MEASURES[measure].label}"
+    if request.GET.get("export"):
+        return _export_cases(actor, qs, title)
+    before = request.GET.get("before")
+    page_qs = qs.order_by("-id")
+    if before and before.isdigit():
+        page_qs = page_qs.filter(id__lt=int(before))
+    rows = list(page_qs[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render(
+        request,
+        "figures/cases.html",
+        {
+            "title": title,
+            "node": node,
+            "period": period,
+            "rows": rows,
+            "next_before": rows[-1].pk if more else None,
+            "query": request.GET.urlencode(),
+            "measure": measure,
+            "rating": measure in ("rated", "satisfied"),
+        },
+    )
+
+
+def _export_cases(actor, qs, title):
+    """Contact columns: full only where the reader may see them (and each read logged)."""
+    from cases.masking import mask_name, mask_phone, public_place
+    from cases.models import CaseContact
+    from cases.services import can_view_contact
+
+    from tracking.services import personal_data_access_log
+
+    rows = []
+    items = list(qs.order_by("-id")[:5000])
+    contacts = {c.case_id: c for c in CaseContact.objects.filter(case__in=[c.pk for c in items])}
+    for c in items:
+        contact = contacts.get(c.pk)
+        name = phone = ""
+        address = public_place(c.place)
+        if contact is not None:
+            if can_view_contact(actor, c):
+                personal_data_access_log(
+                    actor=actor, item=c, fields=["name", "phone", "address"], reason="导出统计明细"
+                )
+                name, phone = contact.name, contact.phone
+                address = f"{address} {c.address}".strip()
+            else:
+                name, phone = mask_name(contact.name), mask_phone(contact.phone)
+        rows.append(
+            [
+                c.tracking_code,
+                c.display_title,
+                c.get_kind_display(),
+                c.get_channel_display(),
+                c.category.name if c.category else "",
+                address,
+                c.owner_unit.name if c.owner_unit else "",
+                c.state_label,
+                timezone.localtime(c.collected_at).strftime("%Y-%m-%d %H:%M"),
+                c.deadline,
+                timezone.localtime(c.replied_at).strftime("%Y-%m-%d") if c.replied_at else "",
+                c.rating_satisfied,
+                c.rating_neutral,
+                c.rating_unsatisfied,
+                name,
+                phone,
+            ]
+        )
+    head = [
+        "查询码",
+        "标题",
+        "类型",
+        "渠道",
+        "类别",
+        "地点",
+        "责任单位",
+        "状态",
+        "收集时间",
+        "办理时限",
+        "办结日期",
+        "满意",
+        "基本满意",
+        "不满意",
+        "诉求人",
+        "联系电话",
+    ]
+    return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
+
+
+@login_required
+def commitments_list(request):
+    actor, node, period = _context(request)
+    state = request.GET.get("state", "")
+    status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
+    level = request.GET.get("level", "")
+    level = int(level) if level.isdigit() else 0
+    qs = sel.drill_commitments(actor, node, state=state, status=status, level=level, kind=kind)
+    title = f"{node.name}实事项目清单"
+    if request.GET.get("export"):
+        head = [
+            "序号",
+            "项目名称",
+            "类型",
+            "责任单位",
+            "完成时限",
+            "进度",
+            "状态",
+            "督办状态",
+            "督办级别",
+        ]
+        rows = (
+            [
+                i,
+                c.title,
+                c.get_kind_display(),
+                c.owner_unit.name if c.owner_unit else "",
+                c.deadline,
+                f"{c.progress_percent}%",
+                c.state_label,
+                c.get_supervision_status_display(),
+                c.get_escalation_level_display(),
+            ]
+            for i, c in enumerate(qs.order_by("pk").iterator(), 1)
+        )
+        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
+    before = request.GET.get("before")
+    page_qs = qs.order_by("-id")
+    if before and before.isdigit():
+        page_qs = page_qs.filter(id__lt=int(before))
+    rows = list(page_qs[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render(
+        request,
+        "figures/commitments.html",
+        {
+            "title": title,
+            "node": node,
+            "rows": rows,
+            "next_before": rows[-1].pk if more else None,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+# --- briefing --------------------------------------------------------------------------
+
+
+@login_required
+def briefing_page(request):
+    actor, node, period = _context(request)
+    access.require_role(actor, Role.OFFICE)
+    if not period.is_month:
+        raise InvalidInput("通报按月编发，请选择月份", fields={"period": ["请选择月份"]})
+    return render(
+        request,
+        "figures/briefing.html",
+        {
+            "node": node,
+            "period": period,
+            "periods": [p for p in _period_choices() if len(p) == 7],
+            "picked": sel.highlights_for(node, period),
+            "candidates": sel.highlight_candidates(node, period),
+            "criticised": sel.criticised_units(node),
+        },
+    )
+
+
+@login_required
+@require_POST
+def highlight_pick(request):
+    actor, node, period = _context(request)
+    services.highlight_pick(
+        actor=actor,
+        report_id=request.POST.get("report"),
+        period=period.key,
+        text=request.POST.get("text", ""),
+    )
+    messages.success(request, "已选入本期通报的亮点做法")
+    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+
+
+@login_required
+@require_POST
+def highlight_remove(request):
+    actor, node, period = _context(request)
+    services.highlight_remove(actor=actor, highlight_id=request.POST.get("highlight"))
+    messages.success(request, "已移出本期通报")
+    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+
+
+@login_required
+@require_POST
+def briefing_download(request):
+    actor, node, period = _context(request)
+    b = services.briefing_issue(actor=actor, node_id=node.pk, period=period.key)
+    data = briefing_doc.build(node=node, period=period, briefing=b)
+    name = f"{node.name}{period.label}工作通报.docx"
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+__all__ = ["Activity", "dt"]

@@ -1,0 +1,35 @@
+"""What a public page may show of a person: masked names, phones, free text.
+
+DESIGN §6: names become 张**, phones 138****1234, addresses stop at the village.
+Free text written by residents is scrubbed of anything that looks like a phone or
+an ID number before it is shown publicly.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?\d{7,8}(?!\d)")
+_ID = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
+
+
+def mask_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        return "群众"
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+
+
+def mask_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if len(phone) < 7:
+        return "****"
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def scrub_text(text: str) -> str:
+    """Mask phone and ID numbers inside free text meant for a public page."""
+    text = _ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text or "")
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****", text)

@@ -1,0 +1,28 @@
+"""The search table. One row per indexed document (doc_type, doc_id); `tokens`
+holds the character bigrams of the normalised text (see normalize.bigram_tokens).
+
+The full-text index is not a Django field: migration 0002 adds, by database
+vendor, an FTS5 table kept in sync by triggers (SQLite) or a generated `simple`
+tsvector column with a GIN index (PostgreSQL). An upsert that changes the text
+deletes the row and inserts a new one, so a new primary key marks every change:
+duplicate indexes in other processes catch up by reading rows above the last
+key they have seen.
+"""
+
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    doc_type = models.CharField("文档类型", max_length=32)
+    doc_id = models.BigIntegerField("文档编号")
+    tokens = models.TextField("二元切分文本")
+
+    class Meta:
+        verbose_name = "检索文档"
+        verbose_name_plural = "检索文档"
+        constraints = [
+            models.UniqueConstraint(fields=["doc_type", "doc_id"], name="textintel_doc_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type}:{self.doc_id}"

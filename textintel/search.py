@@ -1,0 +1,161 @@
+"""Full-text search over character bigrams (DESIGN §8).
+
+Documents are indexed as space-joined bigrams of their normalised text, so any
+two-character word is one index term, a longer query is a phrase of consecutive
+bigrams, and a one-character query a prefix query. Traditional and Simplified
+forms meet in `normalize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
+
+from .models import SearchDocument
+from .normalize import bigram_tokens, segments
+
+TABLE = SearchDocument._meta.db_table
+FTS_TABLE = "textintel_search_fts"
+# Ranking looks at the newest matches only, so a query matching half of a
+# million documents costs the same as one matching a hundred.
+RANK_WINDOW = 2000
+_CHUNK = 500
+_ID_CHUNK = 5000
+
+
+def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
+    """Upsert (doc_id, text) pairs; returns how many rows changed. A changed text
+    gets a new row (new primary key) so other processes see it as new."""
+    changed = 0
+    batch: list[tuple[int, str]] = []
+    for doc_id, text in docs:
+        batch.append((int(doc_id), bigram_tokens(text or "")))
+        if len(batch) >= _CHUNK:
+            changed += _upsert(doc_type, batch)
+            batch = []
+    if batch:
+        changed += _upsert(doc_type, batch)
+    return changed
+
+
+def _upsert(doc_type: str, batch: list[tuple[int, str]]) -> int:
+    latest = dict(batch)  # the last text of an id given twice wins
+    with transaction.atomic():
+        existing = dict(
+            SearchDocument.objects.filter(doc_type=doc_type, doc_id__in=latest).values_list(
+                "doc_id", "tokens"
+            )
+        )
+        stale = [i for i, tokens in latest.items() if i in existing and existing[i] != tokens]
+        if stale:
+            SearchDocument.objects.filter(doc_type=doc_type, doc_id__in=stale).delete()
+        rows = [
+            SearchDocument(doc_type=doc_type, doc_id=i, tokens=tokens)
+            for i, tokens in latest.items()
+            if existing.get(i) != tokens
+        ]
+        SearchDocument.objects.bulk_create(rows, batch_size=_CHUNK)
+    return len(rows)
+
+
+def remove_document(doc_type: str, doc_id: int) -> None:
+    SearchDocument.objects.filter(doc_type=doc_type, doc_id=doc_id).delete()
+    from . import duplicates
+
+    duplicates.forget(doc_type, doc_id)
+
+
+def _fts5_query(query: str) -> str | None:
+    parts = []
+    for seg in segments(query):
+        if len(seg) == 1:
+            parts.append(f'"{seg}"*')
+        else:
+            parts.append('"' + " ".join(seg[i : i + 2] for i in range(len(seg) - 1)) + '"')
+    return " AND ".join(parts) or None
+
+
+def _pg_query(query: str) -> str | None:
+    """A tsquery literal (parsed by tsquery input, not by the text parser)."""
+    parts = []
+    for seg in segments(query):
+        if len(seg) == 1:
+            parts.append(f"'{seg}':*")
+        else:
+            grams = [f"'{seg[i : i + 2]}'" for i in range(len(seg) - 1)]
+            parts.append("(" + " <-> ".join(grams) + ")")
+    return " & ".join(parts) or None
+
+
+def match_sql(doc_type: str, query: str) -> tuple[str, list] | None:
+    """SQL selecting the doc_ids that match, for `pk__in=RawSQL(sql, params)`,
+    so the caller's own filters (access scope, state) and order combine with the
+    match in one query. None when the query has no searchable character."""
+    if connection.vendor == "postgresql":
+        q = _pg_query(query)
+        if q is None:
+            return None
+        return (
+            f"SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND tsv @@ %s::tsquery",
+            [doc_type, q],
+        )
+    q = _fts5_query(query)
+    if q is None:
+        return None
+    return (
+        f"SELECT d.doc_id FROM {FTS_TABLE} f JOIN {TABLE} d ON d.id = f.rowid "
+        f"WHERE {FTS_TABLE} MATCH %s AND d.doc_type = %s",
+        [q, doc_type],
+    )
+
+
+def search_ids(
+    doc_type: str,
+    query: str,
+    limit: int = 50,
+    candidate_ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Ids of matching documents, best first (BM25 on SQLite, ts_rank on
+    PostgreSQL) among the newest RANK_WINDOW matches; ties go to the newer."""
+    if candidate_ids is None:
+        rows = _ranked(doc_type, query, None)
+    else:
+        ids = sorted({int(i) for i in candidate_ids})
+        rows = []
+        # chunks keep under the databases' bound-parameter limits
+        for start in range(0, len(ids), _ID_CHUNK):
+            rows.extend(_ranked(doc_type, query, ids[start : start + _ID_CHUNK]))
+    # rows come newest first; a stable sort keeps that order among equal scores
+    rows.sort(key=lambda r: r[1])
+    return [doc_id for doc_id, _ in rows[:limit]]
+
+
+def _ranked(doc_type: str, query: str, ids: list[int] | None) -> list[tuple[int, float]]:
+    """(doc_id, score: lower is better) for the newest RANK_WINDOW matches."""
+    id_filter = ""
+    if ids is not None:
+        id_filter = f" AND d.doc_id IN ({','.join(['%s'] * len(ids))})"
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            q = _pg_query(query)
+            if q is None:
+                return []
+            cur.execute(
+                f"SELECT d.doc_id, ts_rank(d.tsv, q.q, 1) FROM {TABLE} d, "
+                f"(SELECT %s::tsquery AS q) q WHERE d.doc_type = %s AND d.tsv @@ q.q"
+                f"{id_filter} ORDER BY d.id DESC LIMIT %s",
+                [q, doc_type, *(ids or []), RANK_WINDOW],
+            )
+            return [(doc_id, -float(score)) for doc_id, score in cur.fetchall()]
+        q = _fts5_query(query)
+        if q is None:
+            return []
+        cur.execute(
+            f"SELECT d.doc_id, bm25({FTS_TABLE}) FROM {FTS_TABLE} "
+            f"JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND d.doc_type = %s{id_filter} "
+            f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s",
+            [q, doc_type, *(ids or []), RANK_WINDOW],
+        )
+        return [(doc_id, float(score)) for doc_id, score in cur.fetchall()]

@@ -1,0 +1,105 @@
+import random
+
+import pytest
+
+import textintel
+from textintel import duplicates, index_documents
+from textintel.duplicates import Base, DuplicateIndex
+from textintel.normalize import bigram_tokens
+from textintel.tests.textgen import MessageGenerator, edited_copy, followup, traditional
+
+pytestmark = pytest.mark.django_db
+
+ORIGINAL = "幸福小区3号楼楼下的烧烤店每天晚上油烟很大，噪音扰民到凌晨两点，老人孩子都睡不着，希望城管部门尽快处理。"
+
+
+@pytest.fixture
+def stored():
+    """200 varied messages and one we will look for, all Simplified."""
+    gen = MessageGenerator(3)
+    docs = [(i, m["text"]) for i, m in enumerate(gen.messages(200), start=1)]
+    docs.append((500, ORIGINAL))
+    index_documents("case", docs)
+    return docs
+
+
+def test_traditional_repost_of_a_simplified_case_is_found(stored):
+    found = textintel.find_duplicates("case", traditional(ORIGINAL))
+    assert found[0][0] == 500
+    assert found[0][1] > 0.9
+
+
+def test_follow_up_and_edited_copy_are_found(stored):
+    rng = random.Random(1)
+    assert textintel.find_duplicates("case", followup(ORIGINAL, rng))[0][0] == 500
+    assert textintel.find_duplicates("case", edited_copy(ORIGINAL, rng))[0][0] == 500
+    again = "再次反映：幸福小区烧烤店噪音扰民，到现在还没人管！"
+    assert 500 in [i for i, _ in textintel.find_duplicates("case", again, k=3)]
+
+
+def test_unrelated_text_scores_low(stored):
+    found = textintel.find_duplicates("case", "申请办理营业执照需要哪些材料")
+    assert all(i != 500 for i, _ in found)
+
+
+def test_exclude_itself(stored):
+    found = textintel.find_duplicates("case", ORIGINAL, exclude=500)
+    assert 500 not in [i for i, _ in found]
+
+
+def test_new_documents_are_caught_up_by_key(stored):
+    textintel.find_duplicates("case", "任意")  # the index is now built
+    # another process writes to the search table: this one sees it on the next query
+    index_documents("case", [(900, "北环路红绿灯坏了，学生过马路很危险")])
+    assert textintel.find_duplicates("case", "北環路紅綠燈壞了")[0][0] == 900
+
+
+def test_changed_text_replaces_the_old_version(stored):
+    textintel.find_duplicates("case", "任意")
+    index_documents("case", [(500, "村里自来水发黄浑浊，烧开还有水垢")])
+    assert 500 not in [i for i, _ in textintel.find_duplicates("case", ORIGINAL, k=3)]
+    assert textintel.find_duplicates("case", "自来水发黄浑浊")[0][0] == 500
+
+
+def test_removed_document_is_not_suggested(stored):
+    textintel.find_duplicates("case", "任意")
+    textintel.remove_document("case", 500)
+    assert 500 not in [i for i, _ in textintel.find_duplicates("case", ORIGINAL)]
+
+
+def test_saved_base_is_loaded_by_a_new_process(stored, textintel_dir):
+    duplicates.refresh("case", force=True)
+    assert any(p.name.startswith("dup-case-") for p in textintel_dir.iterdir())
+    duplicates.reset()  # as a new process would start
+    index = duplicates.get_index("case")
+    assert index.base.n == len(stored)
+    assert isinstance(index.base.post_docs, __import__("numpy").memmap)
+    assert textintel.find_duplicates("case", traditional(ORIGINAL))[0][0] == 500
+
+
+def test_saved_base_of_another_database_is_not_used(stored, textintel_dir):
+    duplicates.refresh("case", force=True)
+    duplicates.reset()
+    textintel.remove_document("case", 500)  # the saved last row no longer matches
+    index = duplicates.get_index("case")
+    assert index.base.n == len(stored) - 1
+
+
+def test_refresh_folds_new_documents_once(stored, monkeypatch):
+    monkeypatch.setattr(duplicates, "REFRESH_MIN", 2)
+    monkeypatch.setattr(duplicates, "REFRESH_RATIO", 0)
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "pending": 0}
+    index_documents("case", [(901, "路灯坏了"), (902, "停水了"), (903, "噪音扰民")])
+    assert duplicates.refresh("case")["case"] == {"rebuilt": True, "documents": len(stored) + 3}
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "pending": 0}
+
+
+def test_in_memory_index_without_database():
+    texts = ["路灯坏了很久", "自来水停水三天", "烧烤油烟扰民"]
+    index = DuplicateIndex(Base.build([7, 8, 9], [0, 0, 0], [bigram_tokens(t) for t in texts]))
+    assert index.query_tokens(bigram_tokens("路燈壞了"), k=1)[0][0] == 7
+    index.add_tokens(10, bigram_tokens("油烟扰民严重"))
+    assert index.query_tokens(bigram_tokens("油煙擾民嚴重"), k=1)[0][0] == 10
+    index.forget(10)
+    assert index.query_tokens(bigram_tokens("油煙擾民嚴重"), k=1)[0][0] == 9
+    assert index.query_tokens("", k=1) == []

@@ -1,0 +1,138 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+import textintel
+from textintel import classify, jobs
+from textintel.registry import TrainingData, _duplicate_providers, _training_sources
+from textintel.tests.textgen import MessageGenerator, traditional
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trained():
+    gen = MessageGenerator(11)
+    msgs = gen.messages(600)
+    # a category with distinctive words the generator never writes
+    bees = [
+        f"{w}{what}，{loss}"
+        for w in ("东山村", "西河镇", "南湖", "北坪社区")
+        for what, loss in [
+            ("的蜂箱被偷了", "养蜂合作社损失很大"),
+            ("蜜蜂大量死亡", "怀疑是附近打农药"),
+            ("的蜂蜜卖不出去", "希望帮忙对接销路"),
+        ]
+    ]
+    texts = [m["text"] for m in msgs] + bees
+    labels = [m["category"] for m in msgs] + ["养蜂"] * len(bees)
+    textintel.train("category", texts, labels, names={"养蜂": "蜂业服务"})
+    textintel.train("unit", [m["text"] for m in msgs], [m["unit"] for m in msgs])
+    return msgs
+
+
+@pytest.fixture
+def provider():
+    calls = []
+
+    def fn(ids):
+        calls.append(list(ids))
+        return {
+            i: {"tracking_code": f"TC{i}", "external_ref": "", "state": "accepted"}
+            for i in ids
+            if i != 2  # a merged case the provider hides
+        }
+
+    textintel.register_duplicate_provider("case", fn)
+    yield calls
+    _duplicate_providers.pop("case", None)
+
+
+def test_learned_category_is_suggested(trained):
+    top = textintel.predict("category", "我家的蜂箱昨晚被人偷走了三个，蜜蜂也跑了")
+    assert top[0]["id"] == "养蜂"
+    assert top[0]["name"] == "蜂业服务"
+    assert len(top) == 3
+    assert top[0]["score"] >= top[1]["score"] >= top[2]["score"]
+
+
+def test_traditional_text_gets_the_same_category(trained):
+    text = "小区路灯坏了好几个月，晚上走路不安全"
+    assert (
+        textintel.predict("category", traditional(text))[0]["id"]
+        == textintel.predict("category", text)[0]["id"]
+    )
+
+
+def test_model_is_saved_and_loaded_lazily(trained, textintel_dir):
+    assert (textintel_dir / "category.joblib").exists()
+    classify.forget_models()  # a new process
+    assert textintel.predict("category", "蜂箱被偷")[0]["id"] == "养蜂"
+
+
+def test_untrained_suggests_nothing():
+    assert textintel.predict("category", "路灯坏了") == []
+    assert textintel.suggest("路灯坏了") == {"categories": [], "units": [], "duplicates": []}
+
+
+def test_too_little_data_is_refused():
+    with pytest.raises(ValueError, match="训练数据不足"):
+        textintel.train("category", ["路灯坏了", "停水了"], [1, 2])
+
+
+def test_answer_shape(trained, provider):
+    textintel.index_documents(
+        "case", [(1, "小区路灯坏了很久"), (2, "小区路灯坏了很久了"), (3, "停水")]
+    )
+    answer = textintel.suggest("小區路燈壞了很久", place=["T01", "T01V01"])
+    assert set(answer) == {"categories", "units", "duplicates"}
+    assert len(answer["categories"]) == 3 and len(answer["units"]) == 3
+    for item in answer["categories"] + answer["units"]:
+        assert set(item) == {"id", "name", "score"}
+        assert 0 <= item["score"] <= 1
+    dup = answer["duplicates"]
+    assert [d["id"] for d in dup] == [1]  # 2 is hidden by the provider, 3 unrelated
+    assert set(dup[0]) == {"id", "tracking_code", "external_ref", "score", "state"}
+    assert dup[0]["tracking_code"] == "TC1" and dup[0]["state"] == "accepted"
+    assert json.dumps(answer, ensure_ascii=False)
+
+
+def test_retrain_job_only_when_data_changed(textintel_dir):
+    gen = MessageGenerator(5)
+    msgs = gen.messages(120)
+    version = {"v": "a"}
+    textintel.register_training_source(
+        "category",
+        lambda: TrainingData(
+            texts=[m["text"] for m in msgs],
+            labels=[m["category"] for m in msgs],
+            fingerprint=version["v"],
+        ),
+    )
+    try:
+        assert jobs.train_all()["category"]["examples"] >= 120
+        assert jobs.train_all()["category"] == "unchanged"
+        version["v"] = "b"
+        assert isinstance(jobs.train_all()["category"], dict)
+    finally:
+        _training_sources.pop("category", None)
+
+
+def test_suggest_batch_command(trained, provider, tmp_path):
+    textintel.index_documents("case", [(1, "幸福村自来水停水三天了，吃水困难")])
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"ref": "A1", "text": "幸福村自來水停水三天了"}, ensure_ascii=False)
+        + "\nnot json\n\n"
+        + json.dumps({"ref": "A2", "text": "营业执照办不下来"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    call_command("suggest_batch", str(src), str(out))
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x.get("ref") for x in lines] == ["A1", None, "A2"]
+    assert lines[0]["duplicates"][0]["id"] == 1
+    assert len(lines[0]["categories"]) == 3
+    assert "error" in lines[1]
