@@ -203,6 +203,10 @@ def generate_items(scale: Scale) -> dict:
         out["cases"] = gen_cases.generate(scale.cases, years=scale.years)
     else:
         out["cases"] = {"skipped": "cases app not on this branch yet"}
+    if _has_model("cases", "Case") and _has_model("textintel", "SearchDocument"):
+        from . import gen_textintel
+
+        out["textintel"] = gen_textintel.build()
     if _has_model("commitments", "Commitment"):
         from . import gen_commitments
 
