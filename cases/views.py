@@ -296,8 +296,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "channels": Channel.choices,
             "kinds": Kind.choices,
             "categories": _categories(),
+            # Two levels below the actor's node: a province office picks among its
+            # counties, not among every village of the province (tens of thousands).
             "places": access.visible_nodes(request.user)
-            .filter(kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE])
+            .filter(
+                kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
+                depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
+            )
             .order_by("path"),
             "sorts": selectors.SORTS,
         },
