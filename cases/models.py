@@ -233,6 +233,17 @@ CASE_WORKFLOW = workflow(
         relation="place",
         public=True,
     ),
+    # Supervision's reopen contract (supervision/integrations.py): a failed spot check
+    # or an unsatisfied return visit sends finished work back to the unit.
+    transition(
+        "supervision_reopen",
+        "督查重办",
+        [State.REPLIED, State.RATED, State.CLOSED],
+        State.IN_PROGRESS,
+        ("office", "inspector"),
+        relation="visible",
+        public=True,
+    ),
 )
 
 

@@ -22,6 +22,7 @@ from orgs import access
 from orgs.models import OrgNode, Role, User
 from tracking import workdays
 
+from . import textsearch
 from .models import WORKING_STATES, Case, State
 
 PAGE_SIZE = 50
@@ -42,15 +43,18 @@ def case_for_staff(actor: User, pk: Any) -> Case:
 
 
 def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
-    """The one text filter of staff lists. Simple icontains for now; textintel's bigram
-    full-text index plugs in here."""
+    """The one text filter of staff lists: textintel's bigram full-text index (any
+    two-character word, Traditional or Simplified, FTS5 / tsvector), or a tracking code."""
     q = (q or "").strip()
     if not q:
         return qs
     code = q.upper().replace(" ", "")
+    cond = textsearch.search_q(q)
     if len(code) == 10 and code.isalnum():
-        return qs.filter(Q(tracking_code=code) | Q(text__icontains=q) | Q(title__icontains=q))
-    return qs.filter(Q(text__icontains=q) | Q(title__icontains=q))
+        cond = Q(tracking_code=code) if cond is None else cond | Q(tracking_code=code)
+    if cond is None:  # nothing searchable in the query (punctuation only)
+        return qs.none()
+    return qs.filter(cond)
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:

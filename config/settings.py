@@ -207,6 +207,7 @@ PERIODIC_JOBS: list[str] = [
     "supervision.jobs.escalate",
     "supervision.jobs.notice_reminders",
     "participation.services.polls_close_expired",
+    "cases.textsearch.sync",
     "textintel.jobs.refresh",
     "figures.jobs.rollup_refresh",
     "figures.jobs.snapshot_refresh",
