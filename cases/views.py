@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from core import sms
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, PermissionDenied, WorkflowError
 from orgs import access
 from orgs.models import OrgNode, Role
 from taxonomy.models import Category
@@ -423,12 +423,14 @@ def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             services.case_convert(actor=actor, case=case, target=p.get("target", ""), note=note)
         else:
             raise Http404()
-    except (InvalidInput, RequestDataTooBig) as e:
+    except (InvalidInput, WorkflowError, PermissionDenied, RequestDataTooBig) as e:
+        # Shown on the case page itself, with what was typed kept.
+        case = selectors.case_for_staff(actor, pk)
         ctx = _case_context(request, case)
         ctx["error"] = getattr(e, "message", "提交的内容过大")
         ctx["error_action"] = name
         ctx["posted"] = p
-        return render(request, "cases/detail.html", ctx, status=400)
+        return render(request, "cases/detail.html", ctx, status=getattr(e, "status", 400))
     from django.contrib import messages
 
     messages.success(request, "操作成功")

@@ -410,3 +410,16 @@ def test_list_date_filter_pages_by_collected_time(client, make_user, office, nod
     body = client.get(url, {**q, "after": unquote(nxt)}).content.decode()
     assert made[1].tracking_code in body
     assert made[0].tracking_code not in body and made[3].tracking_code not in body
+
+
+def test_refused_action_is_shown_on_the_case_page(client, submit, office, make_user):
+    case = submit()
+    client.force_login(office)
+    r = client.post(reverse("cases:act", args=[case.pk, "close"]), {"note": "提前销号"})
+    assert r.status_code == 409
+    assert "不能销号" in r.content.decode() and case.tracking_code in r.content.decode()
+    client.force_login(make_user("T01", Role.UNIT_HANDLER))  # sees the case, may not accept it
+    r = client.post(reverse("cases:act", args=[case.pk, "accept"]))
+    assert r.status_code == 403 and "受理" in r.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
