@@ -247,6 +247,11 @@ def rate(request: HttpRequest) -> HttpResponse:
 # --- staff: triage, inbox, list, case page --------------------------------------
 
 
+def _fallback(page: selectors.Page) -> str:
+    """The notice for years without holiday data, for the deadlines on this page."""
+    return workdays.fallback_notice(timezone.localdate(), *[c.deadline for c in page.rows])
+
+
 @login_required
 def triage(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, Role.OFFICE)
@@ -255,7 +260,12 @@ def triage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/triage.html",
-        {"page": page, "counts": selectors.triage_counts(request.user), "sort": sort},
+        {
+            "page": page,
+            "counts": selectors.triage_counts(request.user),
+            "sort": sort,
+            "fallback": _fallback(page),
+        },
     )
 
 
@@ -273,7 +283,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "counts": selectors.inbox_counts(request.user),
-            "fallback": workdays.fallback_notice(timezone.localdate()),
+            "fallback": _fallback(page),
         },
     )
 
@@ -305,6 +315,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             )
             .order_by("path"),
             "sorts": selectors.SORTS,
+            "fallback": _fallback(page),
         },
     )
 

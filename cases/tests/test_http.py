@@ -306,6 +306,8 @@ def test_case_page_shows_working_days_and_fallback_notice(client, submit, office
     Case.objects.filter(pk=case.pk).update(deadline=far)
     body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "2031年法定节假日尚未由管理员录入" in body
+    listing = client.get(reverse("cases:list")).content.decode()
+    assert "2031年法定节假日尚未由管理员录入" in listing
     past = workdays.add_working_days(timezone.localdate(), -3)
     Case.objects.filter(pk=case.pk).update(deadline=past)
     body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
