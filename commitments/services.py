@@ -709,7 +709,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 ).values_list("pk", "owner_unit_id")
                 if unit_id
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
         due = cadence.weekly_due(programme, iso_year, iso_week)
         if programme.weekly_enabled and due >= today:
             have = set(
@@ -729,7 +731,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 )
                 for unit_id in sorted(units)
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
     missing = ProgressReport.objects.filter(status=ReportStatus.DUE, due_date__lt=today).update(
         status=ReportStatus.MISSING
     )
