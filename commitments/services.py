@@ -719,7 +719,11 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                     programme=programme, kind=ReportKind.WEEKLY, period=week
                 ).values_list("unit_id", flat=True)
             )
-            units = set(open_items.values_list("owner_unit_id", flat=True)) - have - {None}
+            units = (
+                set(open_items.order_by().values_list("owner_unit_id", flat=True).distinct())
+                - have
+                - {None}
+            )
             rows = [
                 ProgressReport(
                     programme=programme,
