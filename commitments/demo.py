@@ -368,7 +368,8 @@ def seed() -> str:
     all_units = {n.name: n for n in OrgNode.objects.filter(kind__in=["department", "town"])}
     seq = len(items)
     for n, (level, text, measures) in enumerate(RECTIFICATION):
-        first_unit = next((all_units.get(u) for _, _, u in measures if u), county) or county
+        fallback = all_units.get("县直机关工委", county)
+        first_unit = next((all_units.get(u) for _, _, u in measures if u), None) or fallback
         problem = RectificationProblem.objects.create(
             programme=programme, level=level, text=text, unit=first_unit
         )

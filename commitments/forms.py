@@ -123,6 +123,16 @@ class ReportForm(forms.Form):
     )
 
 
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(
+        label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"}
+    )
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    description = forms.CharField(
+        label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
 class CadenceForm(forms.Form):
     monthly_enabled = forms.BooleanField(label="启用月报", required=False)
     monthly_due_day = forms.IntegerField(label="月报截止日（每月）", min_value=1, max_value=31)

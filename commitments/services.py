@@ -709,7 +709,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 ).values_list("pk", "owner_unit_id")
                 if unit_id
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
         due = cadence.weekly_due(programme, iso_year, iso_week)
         if programme.weekly_enabled and due >= today:
             have = set(
@@ -717,7 +719,11 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                     programme=programme, kind=ReportKind.WEEKLY, period=week
                 ).values_list("unit_id", flat=True)
             )
-            units = set(open_items.values_list("owner_unit_id", flat=True)) - have - {None}
+            units = (
+                set(open_items.order_by().values_list("owner_unit_id", flat=True).distinct())
+                - have
+                - {None}
+            )
             rows = [
                 ProgressReport(
                     programme=programme,
@@ -729,7 +735,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 )
                 for unit_id in sorted(units)
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
     missing = ProgressReport.objects.filter(status=ReportStatus.DUE, due_date__lt=today).update(
         status=ReportStatus.MISSING
     )

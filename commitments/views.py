@@ -31,6 +31,8 @@ from .models import (
     ReportPhoto,
 )
 
+PAGE_CAP = 600
+
 
 def _is_office(user) -> bool:
     return user.is_superuser or user.has_role(Role.OFFICE)
@@ -38,10 +40,24 @@ def _is_office(user) -> bool:
 
 @login_required
 def programmes(request):
+    actor = request.user
+    form = forms.ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(actor=actor, **form.cleaned_data)
+        except InvalidInput as e:
+            forms.apply_errors(form, e.fields or {"__all__": [e.message]})
+        else:
+            messages.success(request, f"已建立{programme.name}")
+            return redirect("commitments:programme", pk=programme.pk)
     return render(
         request,
         "commitments/programmes.html",
-        {"rows": selectors.programmes_for(request.user), "is_office": _is_office(request.user)},
+        {
+            "rows": selectors.programmes_for(actor),
+            "is_office": _is_office(actor),
+            "form": form,
+        },
     )
 
 
@@ -91,8 +107,10 @@ def programme_detail(request, pk):
     if view == "unit":
         ctx["unit_rows"] = selectors.per_unit(qs)
     else:
-        ctx["groups"] = selectors.grouped_by_aspect(list(qs))
+        # A page shows at most PAGE_CAP items; bigger lists are narrowed with the filters.
         ctx["shown"] = qs.count()
+        ctx["capped"] = ctx["shown"] > PAGE_CAP
+        ctx["groups"] = selectors.grouped_by_aspect(list(qs.order_by("seq", "id")[:PAGE_CAP]))
     return render(request, "commitments/programme.html", ctx)
 
 
@@ -122,7 +140,8 @@ def board(request, pk):
         {
             "programme": programme,
             "active": "board",
-            "items": list(qs.order_by("-is_flagship", "seq")),
+            "items": list(qs.order_by("-is_flagship", "seq")[:PAGE_CAP]),
+            "capped": qs.count() > PAGE_CAP,
             "f": f,
             "counts": selectors.state_counts(base),
             "states": Commitment.WORKFLOW.choices(),

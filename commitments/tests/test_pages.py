@@ -227,3 +227,21 @@ def test_detail_links_source_cases(client, office, running):
     client.force_login(office)
     page = client.get(reverse("commitments:detail", args=[running.pk])).content.decode()
     assert "来源诉求" in page and "4242" in page
+
+
+def test_office_creates_a_programme(client, office, handler):
+    from commitments.models import Programme
+
+    client.force_login(office)
+    url = reverse("commitments:programmes")
+    response = client.post(url, {"name": "", "year": "2027"})
+    assert "请填写清单名称" in response.content.decode()
+    response = client.post(url, {"name": "2027年民生实事项目清单", "year": "2027"})
+    programme = Programme.objects.get(name="2027年民生实事项目清单")
+    assert response.status_code == 302 and programme.monthly_due_day == 25
+    assert programme.weekly_due_weekday == 3
+    response = client.post(url, {"name": "2027年民生实事项目清单", "year": "2027"})
+    assert "已有同名清单" in response.content.decode()
+    client.force_login(handler)
+    response = client.post(url, {"name": "2028年清单", "year": "2028"})
+    assert response.status_code == 403 and not Programme.objects.filter(year=2028).exists()
