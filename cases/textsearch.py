@@ -21,7 +21,7 @@ from textintel.registry import TrainingData
 from .models import Case, State
 
 DOC_TYPE = "case"
-TRAINING_LIMIT = 30_000  # newest handled cases a suggester learns from
+TRAINING_LIMIT = 20_000  # newest handled cases a suggester learns from
 # Cases whose category/unit a person has set: past triage, not refused or merged.
 _UNLEARNED = (State.SUBMITTED, State.DECLINED, State.MERGED)
 _SYNC_BATCH = 5_000

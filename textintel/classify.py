@@ -245,6 +245,11 @@ def _bundle(kind: str) -> dict | None:
     return bundle
 
 
+def trained_at(kind: str) -> float | None:
+    bundle = _bundle(kind)
+    return bundle.get("trained_at") if bundle else None
+
+
 def fingerprint(kind: str) -> str | None:
     bundle = _bundle(kind)
     return bundle.get("fingerprint") if bundle else None
