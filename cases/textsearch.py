@@ -57,6 +57,15 @@ def sync() -> dict:
     return {"indexed": done}
 
 
+def after_import() -> None:
+    """After a bulk import: index the new cases and, if many, fold them into the
+    saved duplicate index now rather than in the first suggestion request."""
+    from textintel import duplicates
+
+    sync()
+    duplicates.refresh(DOC_TYPE)
+
+
 def search_q(q: str) -> Q | None:
     """Cases whose title or text holds the query (any two-character word;
     Traditional or Simplified), as a filter that combines with the caller's scope
