@@ -15,4 +15,4 @@ class ApiConfig(AppConfig):
 
         from .services import on_cases_imported
 
-        on_cases_imported(lambda source: textsearch.sync())
+        on_cases_imported(lambda source: textsearch.after_import())

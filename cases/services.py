@@ -391,7 +391,7 @@ TRIAGE_STATES = (State.SUBMITTED, State.ACCEPTED)
 def case_categorize(*, actor: User, case: Case, category: Category | int | str) -> Case:
     """Set the category while the case is in triage (one click on a suggestion)."""
     access.require_role(actor, Role.OFFICE)
-    case = access.access_tracked(actor, Case.objects.select_for_update(), case.pk)
+    case = access.access_tracked(actor, Case.objects.select_for_update(of=("self",)), case.pk)
     if case.state not in TRIAGE_STATES:
         raise WorkflowError("只有待受理或已受理待交办的诉求可以调整分类")
     if not isinstance(category, Category):

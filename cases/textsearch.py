@@ -21,7 +21,7 @@ from textintel.registry import TrainingData
 from .models import Case, State
 
 DOC_TYPE = "case"
-TRAINING_LIMIT = 30_000  # newest handled cases a suggester learns from
+TRAINING_LIMIT = 20_000  # newest handled cases a suggester learns from
 # Cases whose category/unit a person has set: past triage, not refused or merged.
 _UNLEARNED = (State.SUBMITTED, State.DECLINED, State.MERGED)
 _SYNC_BATCH = 5_000
@@ -55,6 +55,15 @@ def sync() -> dict:
         done += len(rows)
         last = rows[-1][0]
     return {"indexed": done}
+
+
+def after_import() -> None:
+    """After a bulk import: index the new cases and, if many, fold them into the
+    saved duplicate index now rather than in the first suggestion request."""
+    from textintel import duplicates
+
+    sync()
+    duplicates.refresh(DOC_TYPE)
 
 
 def search_q(q: str) -> Q | None:

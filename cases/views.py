@@ -30,6 +30,7 @@ from . import selectors, services, textsearch
 from .masking import mask_name, mask_phone, public_place
 from .models import (
     BATCH_CHANNELS,
+    OPEN_STATES,
     PUBLIC_KINDS,
     STAFF_CHANNELS,
     Case,
@@ -370,9 +371,11 @@ def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
         place=case.place,
         exclude=case.pk,
     )
-    answer["can_categorize"] = True
     answer["can_dispatch"] = "dispatch" in allowed
-    answer["can_merge"] = "merge" in allowed
+    for d in answer["duplicates"]:
+        # merging into a finished case would bury a new complaint: link only
+        d["mergeable"] = "merge" in allowed and d["state"] in OPEN_STATES
+    answer["dup_top"], answer["dup_more"] = answer["duplicates"][:5], answer["duplicates"][5:]
     return answer
 
 

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ _loaded: dict[str, tuple[float, Any]] = {}
 _jieba = None
 
 
+@lru_cache(maxsize=256)
+def _cut(body: str) -> tuple[str, ...]:
+    # the category and unit models cut the same text: cut it once
+    return tuple(w for w in _jieba.lcut(body) if w.strip() and len(w) > 1)
+
+
 def _words(text: str) -> list[str]:
     """Words of a normalised segment text, plus the place tokens it carries."""
     global _jieba
@@ -45,8 +52,7 @@ def _words(text: str) -> list[str]:
         jieba.initialize()
         _jieba = jieba
     body, _, place = text.partition("\x1f")
-    words = [w for w in _jieba.lcut(body) if w.strip() and len(w) > 1]
-    return words + place.split()
+    return [*_cut(body), *place.split()]
 
 
 def _chars(text: str) -> str:
@@ -243,6 +249,11 @@ def _bundle(kind: str) -> dict | None:
             return cached[1] if cached else None
         _loaded[kind] = (mtime, bundle)
     return bundle
+
+
+def trained_at(kind: str) -> float | None:
+    bundle = _bundle(kind)
+    return bundle.get("trained_at") if bundle else None
 
 
 def fingerprint(kind: str) -> str | None:

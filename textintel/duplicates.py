@@ -420,20 +420,40 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
     """Build the base from the search table (keyset pages of 50,000 rows)."""
 
     t0 = time.perf_counter()
-    pks, doc_ids, tokens = [], [], []
-    last = 0
+    # features page by page: the token strings of a million rows never sit in memory at once
+    pks, doc_ids, docs, buckets, tfs = [], [], [], [], []
+    last, n = 0, 0
     while True:
         page, last = _rows_after(doc_type, last, 50_000)
         if last is None:
             break
-        for pk, doc_id, tok in page:
-            pks.append(pk)
-            doc_ids.append(doc_id)
-            tokens.append(tok)
-    base = Base.build(doc_ids, pks, tokens)
+        if not page:
+            continue
+        d, b, tf = features_from_tokens([tok for _, _, tok in page])
+        pks.append(np.fromiter((r[0] for r in page), dtype=np.int64, count=len(page)))
+        doc_ids.append(np.fromiter((r[1] for r in page), dtype=np.int64, count=len(page)))
+        docs.append(d + n)
+        buckets.append(b)
+        tfs.append(tf)
+        n += len(page)
+
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    doc_ids_arr = cat(doc_ids, np.int64)
+    base = Base.from_features(
+        doc_ids_arr,
+        cat(pks, np.int64),
+        cat(docs, np.int64),
+        cat(buckets, np.uint32),
+        cat(tfs, np.uint8),
+    )
     index = DuplicateIndex(base)
     if save:
-        meta = {"doc_type": doc_type, "last_doc_id": doc_ids[-1] if doc_ids else None}
+        meta = {
+            "doc_type": doc_type,
+            "last_doc_id": int(doc_ids_arr[-1]) if len(doc_ids_arr) else None,
+        }
         try:
             base.save(_snapshot_dir(doc_type), meta)
         except OSError:

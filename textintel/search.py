@@ -19,7 +19,7 @@ from .normalize import bigram_tokens, segments
 TABLE = SearchDocument._meta.db_table
 # Ranking looks at the newest matches only, so a query matching half of a
 # million documents costs the same as one matching a hundred.
-RANK_WINDOW = 500
+RANK_WINDOW = 200
 _DOC_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 

@@ -191,5 +191,5 @@ def test_training_sources_learn_from_handled_cases(office, submit, node, categor
     from textintel.jobs import train_all
 
     assert train_all()["category"]["labels"] == 2
-    assert train_all()["category"] == "unchanged"
+    assert train_all()["category"] == "fresh"
     assert textintel.predict("category", "村道坑洼")[0]["id"] == category.pk
