@@ -301,7 +301,11 @@ def test_imported_cases_are_searchable(tmp_path, rows):
     import textintel
 
     call_command(
-        "import_cases", str(write_csv(tmp_path, HEADER, rows)), "--node", "T01", "--no-progress",
+        "import_cases",
+        str(write_csv(tmp_path, HEADER, rows)),
+        "--node",
+        "T01",
+        "--no-progress",
         stdout=io.StringIO(),
     )
     case = Case.objects.get(external_ref="RX2026002")
