@@ -502,7 +502,7 @@ def check_file(
                 plan.add_error(
                     number,
                     labels["category"],
-                    f"分类“{cat_text}”不存在（可加 --create-missing 自动新建）",
+                    f"分类“{cat_text}”不存在（可选“自动新建”：命令行加 --create-missing）",
                 )
 
         unit_text = cell_text(get(cells, "unit"))
@@ -522,7 +522,7 @@ def check_file(
                 plan.add_error(
                     number,
                     labels["unit"],
-                    f"承办单位“{unit_text}”不存在（可加 --create-missing 自动新建）",
+                    f"承办单位“{unit_text}”不存在（可选“自动新建”：命令行加 --create-missing）",
                 )
 
         place_text = cell_text(get(cells, "place"))
