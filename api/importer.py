@@ -337,7 +337,6 @@ class Lookups:
 
     def __init__(self, *, node: OrgNode, source: str):
         from cases.models import Case
-
         from orgs.access import subtree_q
 
         self.node = node
