@@ -440,7 +440,10 @@ def check_file(
     if not headers:
         plan.add_error(0, "", "文件是空的")
         return plan
-    mapping = mapping or {}
+    from django.conf import settings
+
+    # A deployment's usual headers (settings), then this file's own mapping.
+    mapping = {**parse_mapping(getattr(settings, "API_IMPORT_COLUMNS", None)), **(mapping or {})}
     columns, problems = resolve_columns(headers, mapping)
     plan.mapping = {name: headers[i] for name, i in columns.items()}
     for p in problems:
