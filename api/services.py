@@ -210,11 +210,11 @@ def cases_import(
     taken as the call time (来电时间): dispatched and signed, and replied unless the
     optional 办结时间 column says otherwise.
     """
-    from cases.models import Case, Channel, Kind
     from django.contrib.contenttypes.models import ContentType
 
-    from taxonomy.models import Category
     import textintel
+    from cases.models import Case, Channel, Kind
+    from taxonomy.models import Category
     from tracking import workdays
     from tracking.models import TimelineEntry
     from tracking.services import actor_label

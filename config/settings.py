@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "treebeard",
     "axes",
+    "ninja",  # serves the API docs page (Swagger UI) from its own static files, no CDN
     # bounded contexts, each depending only on those above it
     "core",
     "orgs",

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Header, Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -469,6 +468,3 @@ def case_flag(request: HttpRequest, case_id: CaseId, payload: ReasonIn):
 @router.post("/cases/{case_id}/close", response={200: CaseOut, **WRITE_ERRORS}, summary="销号")
 def case_close(request: HttpRequest, case_id: CaseId, payload: NoteIn):
     return _act(request, case_id, services.case_close, note=payload.note)
-
-
-__all__ = ["router", "timezone"]

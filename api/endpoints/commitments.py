@@ -25,7 +25,7 @@ from commitments.models import (
     ReportKind,
     ReportStatus,
 )
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from orgs.models import OrgNode
 from taxonomy.models import Category
 from tracking import services as kernel
@@ -532,6 +532,3 @@ def report_return(request: HttpRequest, report_id: ReportId, payload: ReasonIn):
     report = services.report_access(actor, report_id)
     services.report_return(actor=actor, report=report, note=payload.note)
     return report_out(services.report_access(actor, report_id))
-
-
-__all__ = ["router", "NotFound"]
