@@ -69,6 +69,7 @@ def poll_results(poll: Poll) -> list[dict]:
             "votes": o.votes,
             "percent": round(o.votes * 100 / total, 1) if total else 0,
             "leading": bool(top) and o.votes == top,
+            "url": public_url(o.target) if o.target_id else "",
         }
         for o in options
     ]
