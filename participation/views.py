@@ -109,11 +109,15 @@ def _towns():
 
 
 def wall(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.wall_items(limit=200), 12).get_page(request.GET.get("page"))
+    kinds = {k.model._meta.model_name: k.label for k in selectors.wall_kinds()}
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else ""
+    items = selectors.wall_items(limit=200, kind_label=kind)
+    page = Paginator(items, 12).get_page(request.GET.get("page"))
     return render(
         request,
         "participation/wall.html",
-        {"page": page, "units": selectors.wall_units()[:30]},
+        {"page": page, "units": selectors.wall_units()[:30], "kinds": kinds, "kind": kind},
     )
 
 
