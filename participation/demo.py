@@ -425,6 +425,30 @@ def _demo_ballots(rng: random.Random, poll: Poll, n: int, weights: list[int]) ->
     Poll.objects.filter(pk=poll.pk).update(vote_count=F("vote_count") + n)
 
 
+def _project_ratings(rng: random.Random) -> int:
+    """Residents' faces on finished projects (民生实事墙)."""
+    try:
+        from commitments.models import Commitment
+    except ImportError:
+        return 0
+    from django.contrib.contenttypes.models import ContentType
+
+    from tracking.models import Rating
+
+    ct = ContentType.objects.get_for_model(Commitment)
+    if Rating.objects.filter(item_type=ct, source="wall").exists():
+        return 0
+    n = 0
+    for c in Commitment.objects.filter(state__in=("completed", "accepted", "closed")).order_by(
+        "id"
+    ):
+        for k in range(rng.randint(2, 14)):
+            value = rng.choices(["satisfied", "neutral", "unsatisfied"], weights=[10, 3, 1])[0]
+            rating_record(item=c, value=value, rater=f"demo-wall-{c.pk}-{k}", source="wall")
+            n += 1
+    return n
+
+
 def seed() -> str:
     rng = random.Random(11)
     office = User.objects.get(username="office")
@@ -434,7 +458,8 @@ def seed() -> str:
     polls = _polls(rng, office)
     w = _wishes(rng, office, people)
     o = _orders(rng, office, teams, menu)
+    r = _project_ratings(rng)
     return (
         f"{len(teams)} 支队伍，{len(menu)} 项服务菜单，{polls}，"
-        f"新增微心愿 {w} 个，新增志愿服务订单 {o} 个"
+        f"新增微心愿 {w} 个，新增志愿服务订单 {o} 个，新增项目评价 {r} 条"
     )
