@@ -202,8 +202,8 @@ def activities_in(node: OrgNode, period: Period | None = None, kind: str = ""):
     return qs
 
 
-def activity_figures(node: OrgNode, period: Period) -> dict:
-    qs = activities_in(node, period)
+def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
+    qs = activities_in(node, period, kind)
     by_kind = {
         r["kind"]: r
         for r in qs.values("kind").annotate(

@@ -312,7 +312,7 @@ def activities(request):
             "kinds": ActivityKind.choices,
             "rows": rows,
             "next_before": rows[-1].pk if more else None,
-            "totals": sel.activity_figures(node, period),
+            "totals": sel.activity_figures(node, period, kind),
             "query": request.GET.urlencode(),
         },
     )
