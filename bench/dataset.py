@@ -195,5 +195,43 @@ def vendor() -> str:
 
 
 def generate_items(scale: Scale) -> dict:
-    """Cases and commitments (filled in once those apps are on main)."""
-    return {}
+    """Cases and commitments, when those apps are on this branch."""
+    out: dict = {}
+    if _has_model("cases", "Case"):
+        from . import gen_cases
+
+        out["cases"] = gen_cases.generate(scale.cases, years=scale.years)
+    else:
+        out["cases"] = {"skipped": "cases app not on this branch yet"}
+    if _has_model("cases", "Case") and _has_model("textintel", "SearchDocument"):
+        from . import gen_textintel
+
+        out["textintel"] = gen_textintel.build()
+    if _has_model("commitments", "Commitment"):
+        from . import gen_commitments
+
+        out["commitments"] = gen_commitments.generate(scale.commitments, years=scale.years)
+    else:
+        out["commitments"] = {"skipped": "commitments app not on this branch yet"}
+    return out
+
+
+def _has_model(app: str, name: str) -> bool:
+    from django.apps import apps
+
+    try:
+        apps.get_model(app, name)
+        return True
+    except LookupError:
+        return False
+
+
+def submit_places(n: int = 50) -> list[int]:
+    """Villages of the generated province that residents pick on the public form."""
+    ids = list(
+        OrgNode.objects.filter(kind=OrgNode.Kind.VILLAGE, code__startswith="P")
+        .order_by("path")
+        .values_list("id", flat=True)
+    )
+    step = max(1, len(ids) // n)
+    return ids[::step][:n]

@@ -30,6 +30,7 @@ def step_setup(args: dict) -> dict:
     out["tree"] = dataset.build_tree(scale)
     out["users"] = dataset.make_users()
     out.update(dataset.generate_items(scale))
+    out["submit_places"] = dataset.submit_places()
     return out
 
 
