@@ -200,3 +200,16 @@ def test_figure_tables_export(cases, node, make_user, client):
     ws = load_workbook(io.BytesIO(r.content)).active
     ranks = [row for row in ws.iter_rows(values_only=True) if row and isinstance(row[0], int)]
     assert [r_[1] for r_ in ranks] == [node("T02").name, t01]
+
+
+def test_live_and_rolled_up_figures_agree(cases, node):
+    county = selectors.case_by_category(node("C"), OCT)  # rollup rows
+    town = selectors.case_by_category(node("T01"), OCT)  # counted live
+    assert sum(r["received"] for r in county) == 11
+    assert sum(r["received"] for r in town) == 10
+    children = {c["node"].code: c["received"] for c in selectors.case_by_child(node("T01"), OCT)}
+    assert children["T01V01"] == 7 and children["T01V02"] == 3  # villages: live
+    trend = selectors.case_trend(node("T01V01"), [fx.d(9, 1), fx.d(10, 1), fx.d(11, 1)])
+    assert [t["received"] for t in trend] == [1, 7, 1]
+    unit = selectors.case_by_category(node("D05"), OCT)
+    assert sum(r["received"] for r in unit) == 5
