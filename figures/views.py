@@ -61,7 +61,9 @@ def dashboard(request):
     by_category = sel.case_by_category(node, period)
     by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
     rank_kind = "places" if by_child else "units"
-    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month else []
+    # A unit sees only its own figures: no ranking of others to show it against.
+    is_unit = sel.axis_for(node) == Axis.UNIT
+    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month and not is_unit else []
     unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
     export = request.GET.get("export")
     if export:
