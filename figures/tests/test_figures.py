@@ -213,3 +213,56 @@ def test_live_and_rolled_up_figures_agree(cases, node):
     assert [t["received"] for t in trend] == [1, 7, 1]
     unit = selectors.case_by_category(node("D05"), OCT)
     assert sum(r["received"] for r in unit) == 5
+
+
+def test_activity_links_the_cases_it_produced(cases, node, make_user):
+    from core.errors import InvalidInput, NotFound
+    from figures import services
+    from figures.models import ActivityCase
+
+    town = make_user("T01", Role.OFFICE)
+    a = services.activity_record(
+        actor=town,
+        date=fx.d(10, 9),
+        place_id=node("T01V01").pk,
+        kind="forum",
+        title="民生实事议事座谈会",
+        problems_collected=2,
+    )
+    codes = [cases["c1"].tracking_code, cases["c12"].tracking_code.lower()]
+    assert services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=codes) == 2
+    assert services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=codes[:1]) == 0
+    with pytest.raises(InvalidInput):  # another town's case reads as unknown
+        services.activity_link_cases(
+            actor=town, activity_id=a.pk, tracking_codes=[cases["c13"].tracking_code]
+        )
+    with pytest.raises(InvalidInput):
+        services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=[" "])
+    with pytest.raises(NotFound):
+        services.activity_link_cases(
+            actor=make_user("T02", Role.OFFICE), activity_id=a.pk, tracking_codes=codes
+        )
+    assert ActivityCase.objects.count() == 2
+    f = selectors.activity_figures(node("T01"), OCT)
+    assert f["cases_linked"] == 2 and f["cases_resolved"] == 1  # c1 closed, c12 waiting
+    listed = selectors.drill_cases(town, node("T01"), OCT, measure="resolved", activity=True)
+    assert [c.tracking_code for c in listed] == [cases["c1"].tracking_code]
+
+
+def test_commitment_list_export(cases, node, make_user, client):
+    from commitments.models import Commitment, Programme
+
+    prog = Programme.objects.create(name="2026年清单", year=2026)
+    for i, unit in enumerate(("D05", "D07")):
+        Commitment.objects.create(
+            programme=prog,
+            title=f"项目{i}",
+            place=node("C"),
+            owner_unit=node(unit),
+            state="in_progress",
+        )
+    client.force_login(make_user("D05", Role.UNIT_HEAD))
+    r = client.get(reverse("figures:commitments"), {"export": "1"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    titles = [row[1] for row in ws.iter_rows(values_only=True)]
+    assert "项目0" in titles and "项目1" not in titles
