@@ -29,9 +29,21 @@ from .sentences import all_sentences
 PAGE = 50
 
 
+# Who reads figures: the working roles. Volunteers have a light account and the
+# discipline inspection reads referrals only (supervision).
+FIGURE_ROLES = (
+    Role.OFFICE,
+    Role.UNIT_HANDLER,
+    Role.UNIT_HEAD,
+    Role.GRID_WORKER,
+    Role.INSPECTOR,
+)
+
+
 def _context(request):
     """The node (through access) and the period every figures page is asked for."""
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     node_id = request.GET.get("node") or request.POST.get("node")
     node = access.access_node(actor, node_id) if node_id else sel.default_node(actor)
     period = parse_period(request.GET.get("period") or request.POST.get("period"))
@@ -371,6 +383,7 @@ def activity_new(request):
 @login_required
 def activity_detail(request, pk: int):
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     activity = services.access_activity(actor, pk)
     errors = {}
     if request.method == "POST":

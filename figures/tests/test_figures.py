@@ -266,3 +266,10 @@ def test_commitment_list_export(cases, node, make_user, client):
     ws = load_workbook(io.BytesIO(r.content)).active
     titles = [row[1] for row in ws.iter_rows(values_only=True)]
     assert "项目0" in titles and "项目1" not in titles
+
+
+def test_volunteers_and_discipline_do_not_read_figures(cases, node, make_user, client):
+    for role, code in ((Role.VOLUNTEER, "T01V01"), (Role.DISCIPLINE, "D23")):
+        client.force_login(make_user(code, role))
+        assert client.get(reverse("figures:dashboard")).status_code == 403
+        assert client.get(reverse("figures:cases"), {"period": "2026-10"}).status_code == 403
