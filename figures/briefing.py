@@ -182,7 +182,14 @@ RANK_HEADERS = [
     "综合得分",
     "较上月",
 ]
-RANK_WIDTHS = [10, 31, 12, 12, 16, 16, 16, 16, 15, 12]
+RANK_WIDTHS = [10, 27, 11, 11, 17, 17, 17, 17, 15, 14]
+
+
+def _pct(value) -> str:
+    """Two decimals as the seeds print them ("99.69%"); a full score as "100%"."""
+    if value is not None and value >= 100:
+        return "100%"
+    return pct(value)
 
 
 def _rank_rows(rows: list[dict]) -> list[list]:
@@ -192,10 +199,10 @@ def _rank_rows(rows: list[dict]) -> list[list]:
             r["node"].name,
             r["received"],
             r["resolved"],
-            pct(r["response"]),
-            pct(r["resolution"]),
-            pct(r["satisfaction"]),
-            pct(r["on_time"]),
+            _pct(r["response"]),
+            _pct(r["resolution"]),
+            _pct(r["satisfaction"]),
+            _pct(r["on_time"]),
             "" if r["score"] is None else f"{r['score']:.2f}",
             _change(r["change"]),
         ]

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import TruncDate
 
+from .dbfuncs import LocalDate
 from .models import SignLimit
 
 # Case states (cases.models.State); spelled here so this module imports without cases.
@@ -99,9 +99,9 @@ def measure_q(key: str, today: dt.date) -> Q:
 def with_dates(qs):
     """Annotations measure_q relies on (days in local time)."""
     return qs.annotate(
-        replied_date=TruncDate("replied_at"),
-        dispatched_date=TruncDate("dispatched_at"),
-        signed_date=TruncDate("signed_at"),
+        replied_date=LocalDate("replied_at"),
+        dispatched_date=LocalDate("dispatched_at"),
+        signed_date=LocalDate("signed_at"),
     )
 
 

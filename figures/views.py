@@ -29,9 +29,21 @@ from .sentences import all_sentences
 PAGE = 50
 
 
+# Who reads figures: the working roles. Volunteers have a light account and the
+# discipline inspection reads referrals only (supervision).
+FIGURE_ROLES = (
+    Role.OFFICE,
+    Role.UNIT_HANDLER,
+    Role.UNIT_HEAD,
+    Role.GRID_WORKER,
+    Role.INSPECTOR,
+)
+
+
 def _context(request):
     """The node (through access) and the period every figures page is asked for."""
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     node_id = request.GET.get("node") or request.POST.get("node")
     node = access.access_node(actor, node_id) if node_id else sel.default_node(actor)
     period = parse_period(request.GET.get("period") or request.POST.get("period"))
@@ -61,7 +73,9 @@ def dashboard(request):
     by_category = sel.case_by_category(node, period)
     by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
     rank_kind = "places" if by_child else "units"
-    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month else []
+    # A unit sees only its own figures: no ranking of others to show it against.
+    is_unit = sel.axis_for(node) == Axis.UNIT
+    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month and not is_unit else []
     unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
     export = request.GET.get("export")
     if export:
@@ -312,7 +326,7 @@ def activities(request):
             "kinds": ActivityKind.choices,
             "rows": rows,
             "next_before": rows[-1].pk if more else None,
-            "totals": sel.activity_figures(node, period),
+            "totals": sel.activity_figures(node, period, kind),
             "query": request.GET.urlencode(),
         },
     )
@@ -369,6 +383,7 @@ def activity_new(request):
 @login_required
 def activity_detail(request, pk: int):
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     activity = services.access_activity(actor, pk)
     errors = {}
     if request.method == "POST":
