@@ -214,6 +214,7 @@ def cases_import(
     from django.contrib.contenttypes.models import ContentType
 
     from taxonomy.models import Category
+    import textintel
     from tracking import workdays
     from tracking.models import TimelineEntry
     from tracking.services import actor_label
@@ -315,6 +316,11 @@ def cases_import(
                     for c, r in zip(cases, chunk, strict=True)
                 ],
                 batch_size=1000,
+            )
+            # Searchable and known to the duplicate finder like any case (textintel's
+            # "case" documents; the suggesters train from the Case rows themselves).
+            textintel.index_documents(
+                "case", [(c.pk, f"{c.title}\n{c.text}".strip()) for c in cases]
             )
             written += len(cases)
             if progress is not None:

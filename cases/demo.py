@@ -497,4 +497,11 @@ def seed() -> str:
     summary = "、".join(
         f"{STATE_LABELS[s]}{n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])
     )
+    # the demo's handled cases index the search and teach the suggesters
+    from textintel.jobs import train_all
+
+    from . import textsearch
+
+    textsearch.sync()
+    train_all()
     return f"{len(cases)} 件演示诉求（{summary}），{len(entries)} 条纪实"

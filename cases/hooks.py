@@ -24,6 +24,9 @@ def register() -> None:
         )
     )
     panels.register(case_panels)
+    from . import textsearch
+
+    textsearch.register()
 
 
 NavEntry = nav.NavEntry

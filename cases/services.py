@@ -24,6 +24,7 @@ from tracking import services as kernel
 from tracking import workdays
 from tracking.models import RatingValue
 
+from . import textsearch
 from .models import (
     PUBLIC_KINDS,
     STAFF_CHANNELS,
@@ -206,6 +207,7 @@ def _create_case(
         # The submission with its photos is seen by staff and the code holder only.
         is_public=False,
     )
+    textsearch.index_case(case)
     return case
 
 
@@ -382,6 +384,39 @@ def case_accept(*, actor: User, case: Case, note: str = "") -> Case:
     return kernel.item_transition(actor=actor, item=case, name="accept", note=note)
 
 
+TRIAGE_STATES = (State.SUBMITTED, State.ACCEPTED)
+
+
+@transaction.atomic
+def case_categorize(*, actor: User, case: Case, category: Category | int | str) -> Case:
+    """Set the category while the case is in triage (one click on a suggestion)."""
+    access.require_role(actor, Role.OFFICE)
+    case = access.access_tracked(actor, Case.objects.select_for_update(), case.pk)
+    if case.state not in TRIAGE_STATES:
+        raise WorkflowError("只有待受理或已受理待交办的诉求可以调整分类")
+    if not isinstance(category, Category):
+        try:
+            category = Category.objects.get(pk=int(category), is_active=True)
+        except (Category.DoesNotExist, TypeError, ValueError):
+            raise InvalidInput("请选择分类", fields={"category": ["分类不存在"]}) from None
+    if case.category_id == category.pk:
+        return case
+    old = case.category.name if case.category else "未分类"
+    case.category = category
+    if case.item_id and case.item.category_id != category.pk:
+        case.item = None
+    case.save(update_fields=["category", "item", "updated_at"])
+    kernel.timeline_append(
+        item=case,
+        actor=actor,
+        action="case.categorize",
+        action_label="调整分类",
+        note=f"{old} → {category.name}",
+        data={"category": category.pk},
+    )
+    return case
+
+
 def case_decline(*, actor: User, case: Case, reason: str) -> Case:
     reason = _reason(reason, "不予受理的理由")
     return kernel.item_transition(
@@ -541,8 +576,10 @@ def case_rate(*, tracking_code: str, phone_last4: str, value: str, comment: str 
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise InvalidInput("留言不能超过500字", fields={"comment": ["留言不能超过500字"]})
-    if case.state == State.RATED or (case.state == State.CLOSED and case.replied_at):
+    if case.state == State.RATED:
         raise WorkflowError("您已评价过，不能重复评价", code="already_rated")
+    if case.state == State.CLOSED:
+        raise WorkflowError("该诉求已销号，不能再评价", code="wrong_state")
     if case.state != State.REPLIED:
         raise WorkflowError(f"当前状态为“{case.state_label}”，办结后才能评价", code="wrong_state")
     with transaction.atomic():

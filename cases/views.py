@@ -26,7 +26,7 @@ from tracking import workdays
 from tracking.models import Evidence, RatingValue
 from tracking.selectors import timeline_for
 
-from . import selectors, services
+from . import selectors, services, textsearch
 from .masking import mask_name, mask_phone, public_place
 from .models import (
     BATCH_CHANNELS,
@@ -43,6 +43,11 @@ LIMITED = "提交过于频繁，请稍后再试"
 
 def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
+
+
+def _code_key(group: str, request: HttpRequest) -> str:
+    # Per tracking code, so the four digits cannot be guessed from many addresses.
+    return services.normalise_code(request.POST.get("code", ""))
 
 
 def _towns():
@@ -200,7 +205,9 @@ def follow(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/follow.html", ctx)
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
     ctx["code"] = code
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         ctx["error"] = "查询过于频繁，请稍后再试"
         return render(request, "cases/follow.html", ctx, status=429)
     try:
@@ -214,7 +221,9 @@ def follow(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rate(request: HttpRequest) -> HttpResponse:
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         return render(request, "cases/follow.html", {"code": code, "error": LIMITED}, status=429)
     try:
         case = services.case_rate(
@@ -336,7 +345,24 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "can_contact": services.can_view_contact(actor, case),
         "converters": services.converter_targets() if "convert" in allowed else {},
         "merged": case.merged.all()[:20],
+        "suggestions": _suggestions(actor, case, allowed),
     }
+
+
+def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
+    """Category, unit and duplicate suggestions while the case is in triage."""
+    if case.state not in services.TRIAGE_STATES or not actor.has_role(Role.OFFICE):
+        return None
+    answer = textsearch.case_suggestions(
+        actor,
+        text=textsearch.case_document(case.title, case.text),
+        place=case.place,
+        exclude=case.pk,
+    )
+    answer["can_categorize"] = True
+    answer["can_dispatch"] = "dispatch" in allowed
+    answer["can_merge"] = "merge" in allowed
+    return answer
 
 
 @login_required
@@ -359,6 +385,8 @@ def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     try:
         if name == "accept":
             services.case_accept(actor=actor, case=case, note=note)
+        elif name == "categorize":
+            services.case_categorize(actor=actor, case=case, category=p.get("category", ""))
         elif name == "decline":
             services.case_decline(actor=actor, case=case, reason=note)
         elif name == "merge":

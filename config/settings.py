@@ -222,6 +222,7 @@ PERIODIC_JOBS: list[str] = [
     "supervision.jobs.escalate",
     "supervision.jobs.notice_reminders",
     "participation.services.polls_close_expired",
+    "cases.textsearch.sync",
     "textintel.jobs.refresh",
     "figures.jobs.rollup_refresh",
     "figures.jobs.snapshot_refresh",
@@ -256,6 +257,7 @@ CASES_RATE_SUBMIT_PHONE = os.environ.get("CASES_RATE_SUBMIT_PHONE", "10/h")
 CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
 CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
 CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
+CASES_RATE_FOLLOW_CODE = os.environ.get("CASES_RATE_FOLLOW_CODE", "20/h")
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 

@@ -10,3 +10,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# textintel: trained suggesters and saved indexes of test runs stay out of var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+TEXTINTEL_DIR = Path(tempfile.gettempdir()) / "banshi-textintel-tests"

@@ -29,8 +29,7 @@ def signed_in_time_q() -> Q:
     return Q(dispatched_at__isnull=False, signed_at__isnull=False) & Q(
         Exists(
             SignLimit.objects.filter(
-                day=TruncDate(OuterRef("dispatched_at")),
-                limit_day__gte=TruncDate(OuterRef("signed_at")),
+                day=OuterRef("dispatched_date"), limit_day__gte=OuterRef("signed_date")
             )
         )
     )
@@ -98,8 +97,12 @@ def measure_q(key: str, today: dt.date) -> Q:
 
 
 def with_dates(qs):
-    """Annotations measure_q relies on (replied day in local time)."""
-    return qs.annotate(replied_date=TruncDate("replied_at"))
+    """Annotations measure_q relies on (days in local time)."""
+    return qs.annotate(
+        replied_date=TruncDate("replied_at"),
+        dispatched_date=TruncDate("dispatched_at"),
+        signed_date=TruncDate("signed_at"),
+    )
 
 
 RATES = {

@@ -160,7 +160,9 @@ def _scored(nodes: list[OrgNode], axis: str, period: Period, weights: dict) -> l
         if not s or not s["received"]:
             continue
         r = rates(s)
-        rows.append({"node": n, **s, **r, "score": composite(r, weights)})
+        rows.append(
+            {"node": n, **s, **r, "rate_list": list(r.values()), "score": composite(r, weights)}
+        )
     rows.sort(key=lambda x: (x["score"] is None, -(x["score"] or 0), x["node"].code))
     for i, row in enumerate(rows, 1):
         row["rank"] = i
@@ -412,7 +414,7 @@ def highlight_candidates(node: OrgNode, period: Period):
         .exclude(highlights="")
         .filter(submitted_at__date__gte=period.start, submitted_at__date__lt=period.end)
         .select_related("unit", "commitment")
-        .order_by("-submitted_at")[:100]
+        .order_by("-submitted_at")[:40]
     )
     return [(r, r.pk in picked) for r in qs]
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -287,10 +288,10 @@ def activities(request):
                 a.groups_visited,
                 a.problems_collected,
                 a.suggestions_collected,
-                a.case_links.count(),
+                a.linked_cases,
                 str(a.recorded_by or ""),
             ]
-            for a in qs.iterator()
+            for a in qs.annotate(linked_cases=Count("case_links")).iterator()
         )
         return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
     before = request.GET.get("before")
@@ -447,7 +448,6 @@ def _export_cases(actor, qs, title):
     from cases.masking import mask_name, mask_phone, public_place
     from cases.models import CaseContact
     from cases.services import can_view_contact
-
     from tracking.services import personal_data_access_log
 
     rows = []

@@ -356,6 +356,7 @@ def _polls(rng: random.Random, office: User) -> str:
         )
         services.poll_open(actor=office, poll=poll)
         _demo_ballots(rng, poll, 180, weights=[30, 22, 26, 10, 7, 5])
+    _commitment_poll(rng, office, now)
     old = f"{now.year}年民生实事项目网络比选"
     if not Poll.objects.filter(title=old).exists():
         poll = services.poll_create(
@@ -375,6 +376,41 @@ def _polls(rng: random.Random, office: User) -> str:
             outcome="得票前两位的“农村饮水安全提升”“社区食堂（长者助餐点）”已列入本年度民生实事项目。",
         )
     return f"{Poll.objects.count()} 个比选"
+
+
+def _commitment_poll(rng: random.Random, office: User, now) -> None:
+    """比项目: residents pick the year's best finished commitments (options link to them)."""
+    try:
+        from commitments.models import Commitment
+    except ImportError:
+        return
+    title = f"{now.year}年度群众最满意民生实事项目网络比选"
+    if Poll.objects.filter(title=title).exists():
+        return
+    done = list(
+        Commitment.objects.filter(state__in=("completed", "accepted", "closed"))
+        .select_related("owner_unit")
+        .order_by("-is_flagship", "id")[:6]
+    )
+    if len(done) < 2:
+        return
+    poll = services.poll_create(
+        actor=office,
+        title=title,
+        description="从今年已完成的民生实事项目中，选出您最满意的一项。",
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=20),
+    )
+    for c in done:
+        services.poll_option_add(
+            actor=office,
+            poll=poll,
+            title=c.title,
+            description=f"责任单位：{c.owner_unit.name}" if c.owner_unit_id else "",
+            target=c,
+        )
+    services.poll_open(actor=office, poll=poll)
+    _demo_ballots(rng, poll, 120, weights=[25, 20, 18, 15, 12, 10])
 
 
 def _demo_ballots(rng: random.Random, poll: Poll, n: int, weights: list[int]) -> None:

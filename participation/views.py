@@ -268,7 +268,7 @@ def wish(request: HttpRequest, pk: int) -> HttpResponse:
         "participation/wish.html",
         {
             "wish": wish,
-            "text": scrub_text(wish.text),
+            "text": _wish_text(wish),
             "timeline": timeline_for(wish, public_only=True),
             "can_claim": can_claim,
             "is_claimant": is_claimant,
@@ -280,6 +280,13 @@ def wish(request: HttpRequest, pk: int) -> HttpResponse:
             else "",
         },
     )
+
+
+def _wish_text(wish: MicroWish) -> str:
+    contact = getattr(wish, "contact", None)
+    if contact is None:
+        return scrub_text(wish.text)
+    return scrub_text(wish.text, names=(contact.name,), secrets=(contact.address,))
 
 
 def wish_new(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,7 @@ from typing import Any
 from .normalize import normalize
 from .registry import (
     register_duplicate_provider,
+    register_index_source,
     register_training_source,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "suggest",
     "register_duplicate_provider",
     "register_training_source",
+    "register_index_source",
 ]
 
 

@@ -418,24 +418,18 @@ def _snapshot_valid(meta: dict) -> bool:
 
 def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
     """Build the base from the search table (keyset pages of 50,000 rows)."""
-    from .models import SearchDocument
 
     t0 = time.perf_counter()
     pks, doc_ids, tokens = [], [], []
     last = 0
     while True:
-        page = list(
-            SearchDocument.objects.filter(doc_type=doc_type, pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "doc_id", "tokens")[:50_000]
-        )
-        if not page:
+        page, last = _rows_after(doc_type, last, 50_000)
+        if last is None:
             break
         for pk, doc_id, tok in page:
             pks.append(pk)
             doc_ids.append(doc_id)
             tokens.append(tok)
-        last = page[-1][0]
     base = Base.build(doc_ids, pks, tokens)
     index = DuplicateIndex(base)
     if save:
@@ -480,7 +474,6 @@ def get_index(doc_type: str, catch_up: bool = True) -> DuplicateIndex:
 
 def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
     """Read rows other processes added; pick up a newer saved base."""
-    from .models import SearchDocument
 
     state = _state.setdefault(doc_type, {"loaded": 0})
     now = time.monotonic()
@@ -499,12 +492,11 @@ def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
     if now - state.get("lookback_at", 0) > LOOKBACK_EVERY:
         state["lookback_at"] = now
         since = max(0, since - LOOKBACK)
-    rows = SearchDocument.objects.filter(doc_type=doc_type, pk__gt=since).order_by("pk")
     if since < index.last_pk:
         recent_base = set(index.base.pks[-LOOKBACK:].tolist()) if index.base.n else set()
     else:
         recent_base = set()
-    new = list(rows.values_list("pk", "doc_id", "tokens")[: DELTA_REBUILD + 1])
+    new, _ = _rows_after(doc_type, since, DELTA_REBUILD + 1)
     if len(new) > DELTA_REBUILD or len(index.delta.doc_ids) + len(new) > DELTA_REBUILD:
         with _registry_lock:
             index = _indexes[doc_type] = rebuild(doc_type)
@@ -514,6 +506,29 @@ def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
             continue
         index.add_tokens(doc_id, tok, pk=pk)
     return index
+
+
+def _rows_after(
+    doc_type: str, since: int, limit: int
+) -> tuple[list[tuple[int, int, str]], int | None]:
+    """Rows of doc_type among the `limit` rows above a key, and the last key
+    read (None when there were none). By the primary key alone: a filter on
+    doc_type would lead the planner to the (doc_type, doc_id) index and a sort
+    of every row."""
+    from django.db import connection
+
+    from .models import SearchDocument
+
+    table = SearchDocument._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, doc_id, tokens, doc_type FROM {table} WHERE id > %s ORDER BY id LIMIT %s",
+            [since, limit],
+        )
+        rows = cur.fetchall()
+    if not rows:
+        return [], None
+    return [(pk, doc_id, tok) for pk, doc_id, tok, t in rows if t == doc_type], rows[-1][0]
 
 
 def add(doc_type: str, doc_id: int, text: str) -> None:

@@ -8,6 +8,7 @@ forms meet in `normalize`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
@@ -16,10 +17,68 @@ from .models import SearchDocument
 from .normalize import bigram_tokens, segments
 
 TABLE = SearchDocument._meta.db_table
-FTS_TABLE = "textintel_search_fts"
 # Ranking looks at the newest matches only, so a query matching half of a
 # million documents costs the same as one matching a hundred.
-RANK_WINDOW = 2000
+RANK_WINDOW = 500
+_DOC_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def fts_table(doc_type: str) -> str:
+    if not _DOC_TYPE.match(doc_type):
+        raise ValueError(f"textintel: bad doc_type {doc_type!r}")
+    return f"textintel_fts_{doc_type}"
+
+
+def ensure_fts(doc_type: str, conn=None) -> str:
+    """SQLite: the contentless FTS5 table of a doc_type (rowid = doc_id) and the
+    triggers that feed it from the search table; created on first use and filled
+    from rows already there. Contentless: the text lives once, in the search
+    table; a delete passes the old tokens, as FTS5 requires."""
+    conn = conn or connection
+    table = fts_table(doc_type)
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        if cur.fetchone():
+            return table
+        cur.execute(
+            f"CREATE VIRTUAL TABLE {table} USING fts5("
+            "tokens, content='', tokenize='unicode61 remove_diacritics 0')"
+        )
+        cur.execute(
+            f"CREATE TRIGGER {table}_ai AFTER INSERT ON {TABLE} "
+            f"WHEN new.doc_type = '{doc_type}' BEGIN "
+            f"INSERT INTO {table}(rowid, tokens) VALUES (new.doc_id, new.tokens); END"
+        )
+        cur.execute(
+            f"CREATE TRIGGER {table}_ad AFTER DELETE ON {TABLE} "
+            f"WHEN old.doc_type = '{doc_type}' BEGIN "
+            f"INSERT INTO {table}({table}, rowid, tokens) "
+            f"VALUES ('delete', old.doc_id, old.tokens); END"
+        )
+        cur.execute(
+            f"CREATE TRIGGER {table}_au AFTER UPDATE ON {TABLE} "
+            f"WHEN old.doc_type = '{doc_type}' BEGIN "
+            f"INSERT INTO {table}({table}, rowid, tokens) "
+            f"VALUES ('delete', old.doc_id, old.tokens); "
+            f"INSERT INTO {table}(rowid, tokens) VALUES (new.doc_id, new.tokens); END"
+        )
+        cur.execute(
+            f"INSERT INTO {table}(rowid, tokens) SELECT doc_id, tokens FROM {TABLE} "
+            "WHERE doc_type = %s",
+            [doc_type],
+        )
+    return table
+
+
+def _fts_exists(doc_type: str) -> bool:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s",
+            [fts_table(doc_type)],
+        )
+        return cur.fetchone() is not None
+
+
 _CHUNK = 500
 _ID_CHUNK = 5000
 
@@ -27,6 +86,8 @@ _ID_CHUNK = 5000
 def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
     """Upsert (doc_id, text) pairs; returns how many rows changed. A changed text
     gets a new row (new primary key) so other processes see it as new."""
+    if connection.vendor == "sqlite":
+        ensure_fts(doc_type)
     changed = 0
     batch: list[tuple[int, str]] = []
     for doc_id, text in docs:
@@ -57,6 +118,15 @@ def _upsert(doc_type: str, batch: list[tuple[int, str]]) -> int:
         ]
         SearchDocument.objects.bulk_create(rows, batch_size=_CHUNK)
     return len(rows)
+
+
+def max_doc_id(doc_type: str) -> int:
+    """The highest indexed id of a doc_type (0 when none): apps index what lies
+    above it after bulk writes."""
+    from django.db.models import Max
+
+    top = SearchDocument.objects.filter(doc_type=doc_type).aggregate(m=Max("doc_id"))["m"]
+    return int(top or 0)
 
 
 def remove_document(doc_type: str, doc_id: int) -> None:
@@ -103,11 +173,10 @@ def match_sql(doc_type: str, query: str) -> tuple[str, list] | None:
     q = _fts5_query(query)
     if q is None:
         return None
-    return (
-        f"SELECT d.doc_id FROM {FTS_TABLE} f JOIN {TABLE} d ON d.id = f.rowid "
-        f"WHERE {FTS_TABLE} MATCH %s AND d.doc_type = %s",
-        [q, doc_type],
-    )
+    if not _fts_exists(doc_type):
+        return (f"SELECT doc_id FROM {TABLE} WHERE 1 = 0", [])
+    table = fts_table(doc_type)
+    return (f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [q])
 
 
 def search_ids(
@@ -149,13 +218,13 @@ def _ranked(doc_type: str, query: str, ids: list[int] | None) -> list[tuple[int,
             )
             return [(doc_id, -float(score)) for doc_id, score in cur.fetchall()]
         q = _fts5_query(query)
-        if q is None:
+        if q is None or not _fts_exists(doc_type):
             return []
+        table = fts_table(doc_type)
+        id_filter = id_filter.replace("d.doc_id", "rowid")
         cur.execute(
-            f"SELECT d.doc_id, bm25({FTS_TABLE}) FROM {FTS_TABLE} "
-            f"JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND d.doc_type = %s{id_filter} "
-            f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s",
-            [q, doc_type, *(ids or []), RANK_WINDOW],
+            f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH %s{id_filter} "
+            f"ORDER BY rowid DESC LIMIT %s",
+            [q, *(ids or []), RANK_WINDOW],
         )
         return [(doc_id, float(score)) for doc_id, score in cur.fetchall()]

@@ -366,6 +366,54 @@ REQUESTS = [
     "希望能协调解决",
     "",
 ]
+SPOTS = [
+    "{street}{no}号",
+    "{street}{no}号门前",
+    "{village}{group}{surname}家门口",
+    "{village}{building}号楼{unit}单元",
+    "{street}{shop}旁边",
+    "{street}{no}号{shop}",
+    "{village}{landmark}",
+    "{landmark}往东{no}米",
+    "{street}和{village}路口",
+]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
+)
+SHOPS = [
+    "老王烧烤",
+    "惠民超市",
+    "顺发五金",
+    "鑫源饭店",
+    "好再来面馆",
+    "小张修车铺",
+    "幸福药房",
+    "金色童年幼儿园",
+    "兴旺农资店",
+    "红太阳KTV",
+]
+LANDMARKS = [
+    "村委会旁边",
+    "小学后门",
+    "老供销社",
+    "文化广场",
+    "卫生室对面",
+    "桥头",
+    "菜市场东门",
+    "老水塔下",
+    "加油站旁",
+    "公交站台",
+]
+FACTS = [
+    "{month}月{day}日我已经打过电话",
+    "我家{relative}今年{age}岁",
+    "涉及{hh}户人家",
+    "{month}月{day}日开始出现这个情况",
+    "前后已经{n}天",
+    "{month}月{day}日社区说会来看但没来",
+    "我家{relative}{age}岁行动不便",
+    "附近住了{hh}户",
+]
 CLOSINGS = ["谢谢！", "谢谢", "", "", "万分感谢。", "急！", "望回复。"]
 FOLLOWUP = [
     "再次反映：",
@@ -452,17 +500,52 @@ class MessageGenerator:
             "code": f"{TOWNS[t]}V{self.rng.randint(1, 12):02d}",
         }
 
-    def message(self, category: str | None = None, place: dict | None = None) -> dict:
-        """{"text", "category", "unit", "place"}: one resident message."""
+    def where(self) -> str:
+        """A specific spot: what makes one resident's message identifiable."""
+        rng = self.rng
+        return rng.choice(SPOTS).format(
+            street=rng.choice(STREETS),
+            no=rng.randint(1, 399),
+            village="{village}",
+            group=rng.choice(GROUPS[:-1]),
+            surname=rng.choice(SURNAMES),
+            building=rng.randint(1, 40),
+            unit=rng.randint(1, 6),
+            shop=rng.choice(SHOPS),
+            landmark=rng.choice(LANDMARKS),
+        )
+
+    def fact(self) -> str:
+        rng = self.rng
+        return rng.choice(FACTS).format(
+            month=rng.randint(1, 12),
+            day=rng.randint(1, 28),
+            n=rng.randint(2, 60),
+            age=rng.randint(60, 95),
+            relative=rng.choice(["老人", "父亲", "母亲", "孩子", "爷爷", "奶奶"]),
+            hh=rng.randint(3, 80),
+        )
+
+    def message(
+        self,
+        category: str | None = None,
+        place: dict | None = None,
+        where: str | None = None,
+        template: int | None = None,
+    ) -> dict:
+        """{"text", "category", "unit", "place", ...}: one resident message."""
         rng = self.rng
         category = category or rng.choice(self.categories)
         place = place or self.place()
-        problem = rng.choice(self._templates(category))
-        template = PROBLEMS[category].index(problem)
-        where = rng.choice(PLACES)
+        if template is None:
+            template = PROBLEMS[category].index(rng.choice(self._templates(category)))
+        problem = _expand(PROBLEMS[category][template], rng)
+        where = self._fill(where or self.where(), place)
+        fact = self.fact() if rng.random() < 0.6 else ""
         parts = [
-            where + ("的" if where and rng.random() < 0.3 else ""),
+            where + ("的" if rng.random() < 0.3 else ""),
             problem,
+            fact,
             rng.choice(DURATIONS),
             rng.choice(IMPACTS),
         ]
@@ -473,7 +556,7 @@ class MessageGenerator:
             other = rng.choice(self.categories)
             parts.append("另外" + rng.choice(self._templates(other)))
         if rng.random() < 0.4:
-            parts.append(_expand(rng.choice(REQUESTS), rng))
+            parts.append(rng.choice(REQUESTS))
         body = "，".join(p for p in parts if p) + "。"
         text = rng.choice(OPENERS) + body + rng.choice(CLOSINGS)
         text = self._fill(text, place)
@@ -488,6 +571,10 @@ class MessageGenerator:
             "category": label,
             "unit": unit,
             "place": place,
+            "where": where,
+            "problem": self._fill(problem, place),
+            "fact": self._fill(fact, place),
+            "true_category": category,
             "template": template,
             "seen": template % 2 == 0 or template % 4 == 1,
         }
@@ -525,16 +612,20 @@ def edited_copy(text: str, rng: random.Random) -> str:
     return t + rng.choice(["。", "！", "，请尽快处理。", "，谢谢。"])
 
 
-def followup(text: str, rng: random.Random) -> str:
-    """再次反映: a short part of the original with new wording around it."""
-    clauses = [c for c in re.split(r"[，。！；：]", text) if len(c) >= 4]
-    if not clauses:
-        clauses = [text]
-    kept = sorted(rng.sample(range(len(clauses)), k=min(len(clauses), rng.randint(1, 2))))
-    core = "，".join(clauses[i] for i in kept)
+def followup(message: dict, rng: random.Random) -> str:
+    """再次反映: the spot and the problem again (often reworded: the problem's
+    alternatives are picked anew), the rest new."""
+    problem = message["problem"]
+    if rng.random() < 0.5:
+        problem = re.sub(r"[，。]", "", rng.choice(re.split(r"[，]", problem)))
+    parts = [message["where"], problem]
+    if rng.random() < 0.5:
+        parts.reverse()
+    if message["fact"] and rng.random() < 0.3:
+        parts.append(message["fact"])
     return (
         rng.choice(FOLLOWUP)
-        + core
+        + "，".join(parts)
         + rng.choice(
             ["，到现在还没人管", "，一直没有解决", "，上次说会处理但没下文", "，请尽快落实"]
         )
@@ -542,15 +633,16 @@ def followup(text: str, rng: random.Random) -> str:
     )
 
 
-def same_complaint(text: str, gen: MessageGenerator, category: str, place: dict) -> str:
-    """Another resident about the same problem: the problem clause kept, the
-    rest of the message in their own words."""
-    clauses = [c for c in re.split(r"[，。！；：]", text) if len(c) >= 5]
-    core = max(clauses, key=len) if clauses else text
-    other = gen.message(category, place)["text"]
-    pieces = [c for c in re.split(r"[，。！；：]", other) if c]
-    pieces.insert(gen.rng.randrange(len(pieces) + 1), core)
-    return "，".join(pieces) + "。"
+def same_complaint(message: dict, gen: MessageGenerator) -> str:
+    """Another resident about the same problem at the same spot, in their own
+    words (same problem template, its alternatives picked anew, new opener,
+    facts, durations)."""
+    return gen.message(
+        message["true_category"],
+        message["place"],
+        where=message["where"],
+        template=message["template"],
+    )["text"]
 
 
 def traditional(text: str) -> str:

@@ -1,0 +1,195 @@
+"""cases wired to textintel: search on the list page, indexing on intake,
+suggestions with one-click category / dispatch / merge on the case page."""
+
+import pytest
+from django.urls import reverse
+
+import textintel
+from cases import services, textsearch
+from cases.models import Case, State
+from taxonomy.models import Category
+from textintel import classify, duplicates
+from textintel.tests.textgen import MessageGenerator
+from tracking.models import TimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+ROAD = "幸福村三组村口道路坑洼积水，雨天出行困难，希望尽快修补。"
+ROAD_TRAD = "幸福村三組村口道路坑窪積水，雨天出行困難，希望儘快修補。"
+
+
+@pytest.fixture(autouse=True)
+def fresh_textintel(settings, tmp_path):
+    settings.TEXTINTEL_DIR = tmp_path / "models"
+    duplicates.reset()
+    classify.forget_models()
+    yield
+    duplicates.reset()
+    classify.forget_models()
+
+
+@pytest.fixture
+def trained(db):
+    """Suggesters trained on generated messages labelled with the demo taxonomy."""
+    cats = {c.name: c for c in Category.objects.select_related("default_unit")}
+    msgs = [m for m in MessageGenerator(21).messages(900) if m["category"] in cats]
+    textintel.train(
+        "category",
+        [m["text"] for m in msgs],
+        [cats[m["category"]].pk for m in msgs],
+        names={c.pk: c.name for c in cats.values()},
+    )
+    units = {m["category"]: cats[m["category"]].default_unit for m in msgs}
+    textintel.train(
+        "unit",
+        [m["text"] for m in msgs],
+        [units[m["category"]].pk for m in msgs],
+        names={u.pk: u.name for u in units.values()},
+    )
+    return cats
+
+
+def test_list_search_finds_two_character_words(client, office, submit):
+    road = submit(text=ROAD)
+    noise = submit(text="楼下烧烤店噪音扰民，夜里睡不着。")
+    client.force_login(office)
+    url = reverse("cases:list")
+    page = client.get(url, {"q": "坑洼"}).content.decode()
+    assert road.tracking_code in page and noise.tracking_code not in page
+    page = client.get(url, {"q": "噪音"}).content.decode()
+    assert noise.tracking_code in page and road.tracking_code not in page
+    # a Traditional query finds the Simplified text
+    page = client.get(url, {"q": "噪音擾民"}).content.decode()
+    assert noise.tracking_code in page
+    # characters that are not side by side do not match
+    page = client.get(url, {"q": "坑音"}).content.decode()
+    assert road.tracking_code not in page and noise.tracking_code not in page
+    # the tracking code still works
+    assert road.tracking_code in client.get(url, {"q": road.tracking_code}).content.decode()
+
+
+def test_search_stays_in_scope(client, town_office, submit, node):
+    mine = submit(text=ROAD)
+    other = submit(text=ROAD.replace("幸福村", "红星村"), place=node("T04V01").pk)
+    client.force_login(town_office)
+    page = client.get(reverse("cases:list"), {"q": "坑洼"}).content.decode()
+    assert mine.tracking_code in page and other.tracking_code not in page
+
+
+def test_traditional_case_found_by_simplified_query(submit):
+    case = submit(text=ROAD_TRAD)
+    assert textintel.search_ids("case", "坑洼积水") == [case.pk]
+
+
+def test_sync_indexes_cases_written_in_bulk(submit):
+    case = submit(text=ROAD)
+    textintel.remove_document("case", case.pk)  # as if written by a bulk path
+    assert textintel.search_ids("case", "坑洼") == []
+    assert textsearch.sync() == {"indexed": 1}
+    assert textintel.search_ids("case", "坑洼") == [case.pk]
+    assert textsearch.sync() == {"indexed": 0}
+
+
+def test_case_page_shows_suggestions(client, office, submit, trained):
+    original = submit(text=ROAD)
+    repost = submit(text=ROAD_TRAD)
+    client.force_login(office)
+    page = client.get(reverse("cases:detail", args=[repost.pk])).content.decode()
+    assert 'id="suggestions"' in page
+    assert original.tracking_code in page  # the Simplified original, found from Traditional
+    assert "合并到此件" in page
+    assert "采用" in page
+
+
+def test_no_suggestions_for_unit_staff_or_after_triage(client, unit_user, office, submit, node):
+    case = submit(text=ROAD)
+    case = services.case_dispatch(actor=office, case=case, unit=node("D05"))
+    client.force_login(unit_user)
+    assert (
+        'id="suggestions"'
+        not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    )
+    client.force_login(office)
+    assert (
+        'id="suggestions"'
+        not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    )
+
+
+def test_one_click_category(client, office, submit, trained):
+    case = submit(text=ROAD)
+    answer = textsearch.case_suggestions(office, text=case.text, place=case.place)
+    top = answer["categories"][0]
+    client.force_login(office)
+    r = client.post(reverse("cases:act", args=[case.pk, "categorize"]), {"category": top["id"]})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.category_id == top["id"]
+    entry = TimelineEntry.objects.filter(item_id=case.pk, action="case.categorize").get()
+    assert top["name"] in entry.note
+
+
+def test_categorize_refusals(client, office, unit_user, other_town_office, submit, node, category):
+    case = submit(text=ROAD)
+    client.force_login(office)
+    r = client.post(reverse("cases:act", args=[case.pk, "categorize"]), {"category": "99999"})
+    assert (
+        r.status_code == 400
+        and "分类不存在" in r.content.decode()
+        or "请选择分类" in r.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.category_id is None
+    with pytest.raises(Exception) as exc:
+        services.case_categorize(actor=unit_user, case=case, category=category)
+    assert type(exc.value).__name__ in ("PermissionDenied", "NotFound")
+    done = services.case_dispatch(actor=office, case=case, unit=node("D05"))
+    with pytest.raises(Exception) as exc:
+        services.case_categorize(actor=office, case=done, category=category)
+    assert type(exc.value).__name__ == "WorkflowError"
+    done.refresh_from_db()
+    assert done.category_id is None
+
+
+def test_one_click_merge_into_duplicate(client, office, submit):
+    original = submit(text=ROAD)
+    repost = submit(text=ROAD_TRAD)
+    dup = textsearch.case_suggestions(office, text=repost.text, exclude=repost.pk)["duplicates"]
+    assert dup[0]["id"] == original.pk
+    client.force_login(office)
+    r = client.post(
+        reverse("cases:act", args=[repost.pk, "merge"]), {"into": dup[0]["tracking_code"]}
+    )
+    assert r.status_code == 302
+    repost.refresh_from_db()
+    assert repost.state == State.MERGED and repost.merged_into_id == original.pk
+    # a merged case is not offered as a duplicate any more
+    again = textsearch.case_suggestions(office, text=ROAD, exclude=original.pk)["duplicates"]
+    assert repost.pk not in [d["id"] for d in again]
+
+
+def test_duplicates_outside_the_actors_scope_are_not_named(town_office, submit, node):
+    other = submit(text=ROAD, place=node("T04V01").pk)
+    answer = textsearch.case_suggestions(town_office, text=ROAD_TRAD)
+    assert other.pk not in [d["id"] for d in answer["duplicates"]]
+    assert Case.objects.filter(pk=other.pk).exists()
+
+
+def test_training_sources_learn_from_handled_cases(office, submit, node, category):
+    other = Category.objects.exclude(pk=category.pk).first()
+    for i in range(4):
+        c = submit(text=f"{i}号村道坑洼积水，路面破损", category=category.pk)
+        services.case_dispatch(actor=office, case=c, unit=node("D05"))
+        c = submit(text=f"{i}号楼养老补贴没发放，老人生活困难", category=other.pk)
+        services.case_dispatch(actor=office, case=c, unit=node("D05"))
+    submit(text="还在待受理的不算")
+    data = textsearch.category_training()
+    assert sorted(set(data.labels)) == sorted([category.pk, other.pk])
+    assert len(data.texts) == 8
+    assert data.names[category.pk] == category.name
+    assert data.places[0][-1] == "T01V01"
+    from textintel.jobs import train_all
+
+    assert train_all()["category"]["labels"] == 2
+    assert train_all()["category"] == "unchanged"
+    assert textintel.predict("category", "村道坑洼")[0]["id"] == category.pk

@@ -1,0 +1,182 @@
+"""Cases in textintel: the search index, what a duplicate shows, and the handled
+cases the category and unit suggesters learn from.
+
+textintel knows no app; this module feeds it (registered in hooks.register) and
+asks it questions for staff, through orgs.access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.db.models.expressions import RawSQL
+
+import textintel
+from orgs import access
+from orgs.models import OrgNode, User
+from taxonomy.models import Category
+from textintel.registry import TrainingData
+
+from .models import Case, State
+
+DOC_TYPE = "case"
+TRAINING_LIMIT = 30_000  # newest handled cases a suggester learns from
+# Cases whose category/unit a person has set: past triage, not refused or merged.
+_UNLEARNED = (State.SUBMITTED, State.DECLINED, State.MERGED)
+_SYNC_BATCH = 5_000
+
+
+def case_document(title: str, text: str) -> str:
+    return f"{title}\n{text}" if title else text
+
+
+def index_case(case: Case) -> None:
+    """Index one case now (same transaction as its creation)."""
+    textintel.index_documents(DOC_TYPE, [(case.pk, case_document(case.title, case.text))])
+
+
+def sync() -> dict:
+    """Index cases created without the services (bulk imports, seeders): every
+    case above the highest indexed id. Periodic job and import listener."""
+    from textintel.search import max_doc_id
+
+    last = max_doc_id(DOC_TYPE)
+    done = 0
+    while True:
+        rows = list(
+            Case.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+        )
+        if not rows:
+            break
+        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x)) for pk, t, x in rows])
+        done += len(rows)
+        last = rows[-1][0]
+    return {"indexed": done}
+
+
+def search_q(q: str) -> Q | None:
+    """Cases whose title or text holds the query (any two-character word;
+    Traditional or Simplified), as a filter that combines with the caller's scope
+    and order in one query. None when the query has no searchable character."""
+    match = textintel.match_sql(DOC_TYPE, q)
+    if match is None:
+        return None
+    sql, params = match
+    return Q(pk__in=RawSQL(sql, params))
+
+
+# --- what textintel asks of cases -----------------------------------------------
+
+
+def duplicate_meta(ids: list[int]) -> dict[int, dict]:
+    """Shown for a suggested duplicate; merged cases point at their main case,
+    so they are left out."""
+    rows = (
+        Case.objects.filter(pk__in=ids)
+        .exclude(state=State.MERGED)
+        .values("pk", "tracking_code", "external_ref", "state")
+    )
+    return {
+        r["pk"]: {
+            "tracking_code": r["tracking_code"],
+            "external_ref": r["external_ref"],
+            "state": r["state"],
+        }
+        for r in rows
+    }
+
+
+def _place_codes() -> dict[int, list[str]]:
+    """node id -> codes of the node and its ancestors (materialised path prefixes)."""
+    nodes = list(OrgNode.objects.values_list("pk", "path", "code"))
+    by_path = {path: code for _, path, code in nodes}
+    step = OrgNode.steplen
+    return {
+        pk: [by_path[path[:i]] for i in range(step, len(path) + 1, step) if path[:i] in by_path]
+        for pk, path, _ in nodes
+    }
+
+
+def place_tokens(place: OrgNode | int | None) -> list[str]:
+    if place is None:
+        return []
+    node = place if isinstance(place, OrgNode) else OrgNode.objects.filter(pk=place).first()
+    if node is None:
+        return []
+    step = OrgNode.steplen
+    prefixes = [node.path[:i] for i in range(step, len(node.path) + 1, step)]
+    codes = dict(OrgNode.objects.filter(path__in=prefixes).values_list("path", "code"))
+    return [codes[p] for p in prefixes if p in codes]
+
+
+def _training(field: str, names_of) -> TrainingData:
+    qs = Case.objects.exclude(state__in=_UNLEARNED).filter(**{f"{field}__isnull": False})
+    stats = qs.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"))
+    rows = list(qs.order_by("-pk").values_list("title", "text", field, "place_id")[:TRAINING_LIMIT])
+    codes = _place_codes()
+    labels = [r[2] for r in rows]
+    return TrainingData(
+        texts=[case_document(t, x) for t, x, _, _ in rows],
+        labels=labels,
+        places=[codes.get(p, []) for *_, p in rows],
+        names=names_of(set(labels)),
+        fingerprint=f"{stats['n']}:{stats['top']}:{stats['changed']}",
+    )
+
+
+def category_training() -> TrainingData:
+    return _training(
+        "category_id",
+        lambda ids: dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")),
+    )
+
+
+def unit_training() -> TrainingData:
+    return _training(
+        "owner_unit_id",
+        lambda ids: dict(OrgNode.objects.filter(pk__in=ids).values_list("pk", "name")),
+    )
+
+
+def index_source():
+    last = 0
+    while True:
+        rows = list(
+            Case.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+        )
+        if not rows:
+            return
+        yield from ((pk, case_document(t, x)) for pk, t, x in rows)
+        last = rows[-1][0]
+
+
+def register() -> None:
+    textintel.register_duplicate_provider(DOC_TYPE, duplicate_meta)
+    textintel.register_training_source("category", category_training)
+    textintel.register_training_source("unit", unit_training)
+    textintel.register_index_source(DOC_TYPE, index_source)
+
+
+# --- what staff ask ---------------------------------------------------------------
+
+
+def case_suggestions(
+    actor: User, *, text: str, place: OrgNode | None = None, exclude: int | None = None
+) -> dict[str, Any]:
+    """textintel's answer for a case text, with duplicates limited to the cases
+    the actor may see (a case outside the actor's scope is never named)."""
+    answer = textintel.suggest(text, place=place_tokens(place), doc_type=DOC_TYPE, exclude=exclude)
+    ids = [d["id"] for d in answer["duplicates"]]
+    if ids:
+        visible = set(
+            access.scope_tracked(actor, Case.objects.filter(pk__in=ids)).values_list(
+                "pk", flat=True
+            )
+        )
+        answer["duplicates"] = [d for d in answer["duplicates"] if d["id"] in visible]
+    return answer
