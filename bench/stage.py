@@ -50,7 +50,15 @@ def step_suggest(args: dict) -> dict:
 def step_periodic(args: dict) -> dict:
     from . import periodic
 
-    return periodic.measure()
+    return periodic.measure(
+        day_cases=args.get("day_cases", 0), exclude=tuple(args.get("exclude", ()))
+    )
+
+
+def step_job(args: dict) -> dict:
+    from . import periodic
+
+    return periodic.run_job(args["job"])
 
 
 def step_verify(args: dict) -> dict:
@@ -65,6 +73,7 @@ STEPS = {
     "suggest": step_suggest,
     "periodic": step_periodic,
     "verify": step_verify,
+    "job": step_job,
 }
 
 
