@@ -131,16 +131,20 @@ class _Places:
                 self.towns[path] = nid
 
 
-def generate(n_cases: int, years: int = 2, seed: int = 11) -> dict:
-    from cases.models import Case, CaseContact
+def generate(n_cases: int, years: int = 2, seed: int = 11, span_days: int | None = None) -> dict:
+    """n_cases submitted over the last `years` (or `span_days`), inserted in time order."""
     from django.db import transaction
+
+    from cases.models import Case, CaseContact
 
     started = time.perf_counter()
     rng = random.Random(seed)
     text = TextGen(seed)
     now = timezone.now()
     today = timezone.localdate()
-    span = years * 365 * 86400
+    span = (span_days or years * 365) * 86400
+    # The ladder's top rung (移送纪委) is 30 working days past the deadline by default.
+    long_overdue = today - dt.timedelta(days=60)
     places = _Places()
     categories = list(Category.objects.values_list("id", "default_days"))
     items_by_cat: dict[int, list[int]] = {}
@@ -261,7 +265,11 @@ def generate(n_cases: int, years: int = 2, seed: int = 11) -> dict:
                 row["state_changed_at"] = t
                 row["updated_at"] = t
                 if state in ("dispatched", "signed", "in_progress") and row.get("deadline"):
-                    if row["deadline"] < today:
+                    if row["deadline"] < long_overdue:
+                        # Nightly runs long ago took it up the whole ladder (移送纪委).
+                        row["supervision_status"] = "overdue"
+                        row["escalation_level"] = 5
+                    elif row["deadline"] < today:
                         row["supervision_status"] = "overdue"
                     elif (row["deadline"] - today).days <= 3:
                         row["supervision_status"] = "at_risk"

@@ -189,7 +189,11 @@ def generate(n: int, years: int = 2, seed: int = 23) -> dict:
                         row["closed_at"] = t
                 row["state_changed_at"] = t
                 row["updated_at"] = t
-                if state in ("published", "in_progress") and year == today.year:
+                if state in ("published", "in_progress") and year < today.year:
+                    # Last year's unfinished items: long overdue, long escalated.
+                    row["supervision_status"] = "overdue"
+                    row["escalation_level"] = 5
+                elif state in ("published", "in_progress") and year == today.year:
                     if rng.random() < 0.08:
                         row["supervision_status"] = "overdue"
                     elif rng.random() < 0.12:

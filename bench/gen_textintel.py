@@ -15,9 +15,14 @@ def build(max_train: int = 3000) -> dict:
 
     out: dict = {}
     t0 = time.perf_counter()
-    out["indexed"] = search.index_documents(
-        "case", Case.objects.order_by("id").values_list("id", "text").iterator(chunk_size=5000)
-    )
+    from textintel.registry import index_sources
+
+    sources = index_sources()  # what the apps registered (cases: title + text)
+    if "case" not in sources:
+        sources = {
+            "case": lambda: Case.objects.order_by("id").values_list("id", "text").iterator(5000)
+        }
+    out["indexed"] = sum(search.index_documents(t, source()) for t, source in sources.items())
     out["index_seconds"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     duplicates.refresh("case", force=True)
@@ -55,7 +60,16 @@ def _train(classify, kind: str, rows: list[tuple[str, int]]) -> dict:
     }
 
 
-def suggest(text: str):
-    from textintel import answer
+def suggest_function():
+    """What the intake page asks for a new case (cases.textsearch), as a county office."""
+    try:
+        from cases.textsearch import case_suggestions
+    except ImportError:
+        from textintel import answer
 
-    return answer.suggest(text)
+        return lambda text: answer.suggest(text)
+    from orgs.models import User
+
+    actor = User.objects.get(username="b_county")
+    place = OrgNode.objects.get(code="P01K01T01V01")
+    return lambda text: case_suggestions(actor, text=text, place=place)

@@ -125,6 +125,6 @@ def suggest_function() -> Callable[[str], object] | None:
 
         if not classify.is_trained("category"):
             return None
-        return gen_textintel.suggest
+        return gen_textintel.suggest_function()
     except ImportError:
         return None

@@ -116,8 +116,23 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
-# GET/HEAD of these views (URL names) read from the replica when there is one.
-REPLICA_VIEWS: list[str] = []
+# GET/HEAD of these views (namespaced URL names) read from the replica when there is
+# one: read-only lists, search, figures and public boards, where a second of
+# replication lag is harmless. Action queues (triage, inbox) stay on the primary.
+REPLICA_VIEWS: list[str] = [
+    "cases:list",
+    "figures:dashboard",
+    "figures:ranking",
+    "figures:cases",
+    "figures:commitments",
+    "commitments:items",
+    "commitments:board",
+    "supervision:board",
+    "participation:board",
+    "participation:units",
+    "participation:case-results",
+    "participation:wall",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------
