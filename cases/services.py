@@ -160,6 +160,20 @@ def _clean_contact(errors: _Errors, *, name: str, phone: str, required: bool) ->
     return name, clean_phone
 
 
+def _same_sender(case: Case, phone: str) -> Case:
+    """A repeated form is answered with its case only for the same phone (the key is
+    no way to learn someone else's tracking code)."""
+    contact = CaseContact.objects.filter(case=case).first()
+    try:
+        same = contact is not None and contact.phone == sms.normalise_phone(phone)
+    except InvalidInput:
+        same = False
+    if not same:
+        msg = "该表单已提交过，请刷新页面后重新填写"
+        raise InvalidInput(msg, fields={"form": [msg]})
+    return case
+
+
 def _existing_for_key(intake_key: str) -> Case | None:
     return Case.objects.filter(intake_key=intake_key).first() if intake_key else None
 
@@ -232,7 +246,7 @@ def case_submit_public(
     """A resident's submission from the public page (no account). Idempotent per intake_key."""
     existing = _existing_for_key(intake_key)
     if existing is not None:
-        return existing
+        return _same_sender(existing, phone)
     errors = _Errors()
     fields = _clean_fields(
         errors,
@@ -270,7 +284,7 @@ def case_submit_public(
         existing = _existing_for_key(intake_key)
         if existing is None:
             raise
-        return existing
+        return _same_sender(existing, phone)
 
 
 def case_intake(

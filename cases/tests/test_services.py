@@ -68,6 +68,9 @@ def test_submit_twice_with_same_key_saves_once(submit):
     b = submit(intake_key="k-1")
     assert a.pk == b.pk
     assert Case.objects.count() == 1
+    with pytest.raises(InvalidInput):
+        submit(intake_key="k-1", phone="13999998888")  # a key never reveals another's case
+    assert Case.objects.count() == 1
 
 
 def test_submit_requires_sms_code_when_configured(submit, settings):
