@@ -337,7 +337,6 @@ class Lookups:
 
     def __init__(self, *, node: OrgNode, source: str):
         from cases.models import Case
-
         from orgs.access import subtree_q
 
         self.node = node
@@ -441,7 +440,10 @@ def check_file(
     if not headers:
         plan.add_error(0, "", "文件是空的")
         return plan
-    mapping = mapping or {}
+    from django.conf import settings
+
+    # A deployment's usual headers (settings), then this file's own mapping.
+    mapping = {**parse_mapping(getattr(settings, "API_IMPORT_COLUMNS", None)), **(mapping or {})}
     columns, problems = resolve_columns(headers, mapping)
     plan.mapping = {name: headers[i] for name, i in columns.items()}
     for p in problems:
@@ -502,7 +504,7 @@ def check_file(
                 plan.add_error(
                     number,
                     labels["category"],
-                    f"分类“{cat_text}”不存在（可加 --create-missing 自动新建）",
+                    f"分类“{cat_text}”不存在（可选“自动新建”：命令行加 --create-missing）",
                 )
 
         unit_text = cell_text(get(cells, "unit"))
@@ -522,7 +524,7 @@ def check_file(
                 plan.add_error(
                     number,
                     labels["unit"],
-                    f"承办单位“{unit_text}”不存在（可加 --create-missing 自动新建）",
+                    f"承办单位“{unit_text}”不存在（可选“自动新建”：命令行加 --create-missing）",
                 )
 
         place_text = cell_text(get(cells, "place"))

@@ -27,6 +27,7 @@ def start(job: ImportJob) -> None:
 
 
 def _thread_main(job_id: int) -> None:
+    close_old_connections()
     try:
         run(job_id)
     finally:
@@ -37,7 +38,6 @@ def run(job_id: int) -> ImportJob:
     from . import importer
     from .services import cases_import
 
-    close_old_connections()
     job = ImportJob.objects.select_related("node", "created_by").get(pk=job_id)
     jobs = ImportJob.objects.filter(pk=job_id)
     try:

@@ -144,7 +144,7 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status in (self.Status.DONE, self.Status.CHECKED):
+        if self.is_finished:
             return 100
         if self.status == self.Status.WRITING and self.to_write:
             return 50 + int(50 * self.written / self.to_write)

@@ -17,6 +17,8 @@ from ninja.responses import NinjaJSONEncoder
 from . import errors
 from .auth import KeyAuth, StaffSession
 from .endpoints import cases as cases_endpoints
+from .endpoints import commitments as commitments_endpoints
+from .endpoints import figures as figures_endpoints
 from .endpoints import orgs as orgs_endpoints
 from .endpoints import suggestions as suggestions_endpoints
 from .endpoints import taxonomy as taxonomy_endpoints
@@ -52,3 +54,5 @@ api.add_router("", orgs_endpoints.router)
 api.add_router("", taxonomy_endpoints.router)
 api.add_router("", cases_endpoints.router)
 api.add_router("", suggestions_endpoints.router)
+api.add_router("", commitments_endpoints.router)
+api.add_router("", figures_endpoints.router)

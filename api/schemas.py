@@ -3,8 +3,10 @@ database in a form it rejects (NUL bytes, lone surrogates, 64-bit overflow)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
@@ -21,7 +23,25 @@ def clean_text(value: str) -> str:
     return value
 
 
+def clean_when(value: dt.datetime) -> dt.datetime:
+    """Aware (naive means Beijing time), in years the databases and date maths handle,
+    and in UTC so no odd offset reaches PostgreSQL."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if not 1970 <= value.year <= 2100:
+        raise ValueError("时间须在1970年至2100年之间")
+    return value.astimezone(dt.UTC)
+
+
+def clean_day(value: dt.date) -> dt.date:
+    if not 1970 <= value.year <= 2100:
+        raise ValueError("日期须在1970年至2100年之间")
+    return value
+
+
 Text = Annotated[str, AfterValidator(clean_text)]
+When = Annotated[dt.datetime, AfterValidator(clean_when)]
+Day = Annotated[dt.date, AfterValidator(clean_day)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

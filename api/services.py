@@ -210,9 +210,10 @@ def cases_import(
     taken as the call time (来电时间): dispatched and signed, and replied unless the
     optional 办结时间 column says otherwise.
     """
-    from cases.models import Case, Channel, Kind
     from django.contrib.contenttypes.models import ContentType
 
+    import textintel
+    from cases.models import Case, Channel, Kind
     from taxonomy.models import Category
     from tracking import workdays
     from tracking.models import TimelineEntry
@@ -315,6 +316,11 @@ def cases_import(
                     for c, r in zip(cases, chunk, strict=True)
                 ],
                 batch_size=1000,
+            )
+            # Searchable and known to the duplicate finder like any case (textintel's
+            # "case" documents; the suggesters train from the Case rows themselves).
+            textintel.index_documents(
+                "case", [(c.pk, f"{c.title}\n{c.text}".strip()) for c in cases]
             )
             written += len(cases)
             if progress is not None:

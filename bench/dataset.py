@@ -9,11 +9,12 @@ parent) per node.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from django.db import connection, transaction
 
 from orgs.models import OrgNode, Role, User
+
+from .scales import FULL, QUICK, SCALES, TINY, Scale  # noqa: F401 (re-exported)
 
 STEPLEN = OrgNode.steplen
 BATCH = 5000
@@ -46,43 +47,6 @@ DEPARTMENTS = [
     "县纪委监委",
     "县委政法委",
 ]
-
-
-@dataclass(frozen=True)
-class Scale:
-    name: str
-    cities: int = 10
-    counties_per_city: int = 10
-    departments_per_county: int = 20
-    towns_per_county: int = 12
-    villages_per_town: int = 15
-    grids_per_village: int = 2
-    cases: int = 1_000_000
-    commitments: int = 100_000
-    years: int = 2
-
-
-FULL = Scale("full")
-QUICK = Scale(
-    "quick",
-    towns_per_county=8,
-    villages_per_town=10,
-    grids_per_village=0,
-    cases=100_000,
-    commitments=10_000,
-)
-TINY = Scale(
-    "tiny",
-    cities=2,
-    counties_per_city=2,
-    departments_per_county=4,
-    towns_per_county=2,
-    villages_per_town=3,
-    grids_per_village=1,
-    cases=300,
-    commitments=30,
-)
-SCALES = {s.name: s for s in (FULL, QUICK, TINY)}
 
 
 def _step(i: int) -> str:
@@ -195,5 +159,43 @@ def vendor() -> str:
 
 
 def generate_items(scale: Scale) -> dict:
-    """Cases and commitments (filled in once those apps are on main)."""
-    return {}
+    """Cases and commitments, when those apps are on this branch."""
+    out: dict = {}
+    if _has_model("cases", "Case"):
+        from . import gen_cases
+
+        out["cases"] = gen_cases.generate(scale.cases, years=scale.years)
+    else:
+        out["cases"] = {"skipped": "cases app not on this branch yet"}
+    if _has_model("cases", "Case") and _has_model("textintel", "SearchDocument"):
+        from . import gen_textintel
+
+        out["textintel"] = gen_textintel.build()
+    if _has_model("commitments", "Commitment"):
+        from . import gen_commitments
+
+        out["commitments"] = gen_commitments.generate(scale.commitments, years=scale.years)
+    else:
+        out["commitments"] = {"skipped": "commitments app not on this branch yet"}
+    return out
+
+
+def _has_model(app: str, name: str) -> bool:
+    from django.apps import apps
+
+    try:
+        apps.get_model(app, name)
+        return True
+    except LookupError:
+        return False
+
+
+def submit_places(n: int = 50) -> list[int]:
+    """Villages of the generated province that residents pick on the public form."""
+    ids = list(
+        OrgNode.objects.filter(kind=OrgNode.Kind.VILLAGE, code__startswith="P")
+        .order_by("path")
+        .values_list("id", flat=True)
+    )
+    step = max(1, len(ids) // n)
+    return ids[::step][:n]

@@ -33,6 +33,8 @@ class Outcome:
     seconds: float
     result: str | None = None  # e.g. the acknowledged tracking code
     error: str = ""
+    seq: int = -1
+    attempts: int = 1
 
 
 class Job:
@@ -72,6 +74,8 @@ def run(
     max_requests: int = 2000,
     max_seconds: float = 10.0,
     warmup: int = 20,
+    retries: int = 0,
+    on_start: Callable[[], object] | None = None,
 ) -> dict:
     """Drive the server; returns throughput (ok requests / wall second) and latencies."""
     jobs = [make_job(i) for i in range(concurrency)]
@@ -98,23 +102,25 @@ def run(
                 break
             req = job.build(seq)
             t0 = time.perf_counter()
-            try:
-                status, headers, body = fetch(port, req)
-                ok, result = job.check(status, headers, body)
-                local.append(
-                    Outcome(
-                        ok,
-                        status,
-                        time.perf_counter() - t0,
-                        result,
-                        "" if ok else body[:200].decode("utf-8", "replace"),
-                    )
-                )
-            except (OSError, http.client.HTTPException) as exc:
-                local.append(Outcome(False, 0, time.perf_counter() - t0, None, repr(exc)))
+            for attempt in range(1, retries + 2):
+                # A cut connection (worker killed) is retried with the very same request,
+                # as a browser's resend would be; the server must not store it twice.
+                try:
+                    status, headers, body = fetch(port, req)
+                    ok, result = job.check(status, headers, body)
+                    error = "" if ok else body[:200].decode("utf-8", "replace")
+                    outcome = Outcome(ok, status, time.perf_counter() - t0, result, error)
+                except (OSError, http.client.HTTPException) as exc:
+                    outcome = Outcome(False, 0, time.perf_counter() - t0, None, repr(exc))
+                outcome.seq, outcome.attempts = seq, attempt
+                if outcome.status != 0:
+                    break
+            local.append(outcome)
         with lock:
             outcomes.extend(local)
 
+    if on_start is not None:
+        on_start()
     cpu0 = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
@@ -140,7 +146,8 @@ def run(
         "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 2) if lat else None,
         "client_cpu_share": round(cpu / wall, 2) if wall else None,
         "errors": dict(sorted(errors.items(), key=lambda kv: -kv[1])[:5]),
-        "results": [o.result for o in ok if o.result],
+        "retried": sum(1 for o in outcomes if o.attempts > 1),
+        "results": [[o.seq, o.result] for o in ok if o.result],
     }
 
 

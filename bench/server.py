@@ -21,9 +21,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], workers: int = 4, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], workers: int = 4, port: int | None = None, threads: int = 1
+    ) -> None:
         self.env = env
         self.workers = workers
+        self.threads = threads
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.killed: list[int] = []
@@ -41,6 +44,8 @@ class Server:
             **self.env,
             "BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.workers),
+            "WORKER_THREADS": str(self.threads),
+            "WORKER_CLASS": "gthread" if self.threads > 1 else "sync",
         }
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._logfile = open(self.log, "ab")  # noqa: SIM115
@@ -89,6 +94,18 @@ class Server:
             if state not in ("Z", "X"):
                 live.append(pid)
         return live
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the live workers so far (for CPU per request)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
 
     def kill_worker(self) -> int:
         """SIGKILL one worker (as the kernel's OOM killer would); the arbiter replaces it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core import nav, panels
+from core.nav import NavEntry
 
 
 def register() -> None:
@@ -27,9 +28,6 @@ def register() -> None:
     from . import textsearch
 
     textsearch.register()
-
-
-NavEntry = nav.NavEntry
 
 
 def case_panels(actor) -> list[panels.Panel]:

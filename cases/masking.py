@@ -6,11 +6,9 @@ import re
 
 
 def mask_name(name: str) -> str:
-    """张三丰 -> 张**; a lone character stays hidden too (张 -> 张*)."""
+    """张三丰 -> 张**, whatever the length (the length would hint at the name)."""
     name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
+    return name[0] + "**" if name else ""
 
 
 def mask_phone(phone: str) -> str:

@@ -233,6 +233,17 @@ CASE_WORKFLOW = workflow(
         relation="place",
         public=True,
     ),
+    # Supervision's reopen contract (supervision/integrations.py): a failed spot check
+    # or an unsatisfied return visit sends finished work back to the unit.
+    transition(
+        "supervision_reopen",
+        "督查重办",
+        [State.REPLIED, State.RATED, State.CLOSED],
+        State.IN_PROGRESS,
+        ("office", "inspector"),
+        relation="visible",
+        public=True,
+    ),
 )
 
 
@@ -312,7 +323,10 @@ class Case(TrackedItem):
             models.Index(fields=["category", "-id"], name="case_category_idx"),
             models.Index(fields=["channel", "-id"], name="case_channel_idx"),
             models.Index(fields=["collected_at"], name="case_collected_idx"),
-            models.Index(fields=["state", "deadline"], name="case_deadline_idx"),
+            # Overdue / due-soon counts: covering, so no table lookups per row.
+            models.Index(
+                fields=["state", "deadline", "place", "owner_unit"], name="case_deadline_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -322,7 +336,10 @@ class Case(TrackedItem):
     def display_title(self) -> str:
         if self.title:
             return self.title
-        first = self.text.strip().splitlines()[0] if self.text.strip() else ""
+        # Lists annotate `excerpt` so they need not load the whole text.
+        text = getattr(self, "excerpt", None)
+        text = (text if text is not None else self.text).strip()
+        first = text.splitlines()[0] if text else ""
         return first[:30] + ("…" if len(first) > 30 else "")
 
     @property

@@ -576,8 +576,10 @@ def case_rate(*, tracking_code: str, phone_last4: str, value: str, comment: str 
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise InvalidInput("留言不能超过500字", fields={"comment": ["留言不能超过500字"]})
-    if case.state == State.RATED or (case.state == State.CLOSED and case.replied_at):
+    if case.state == State.RATED:
         raise WorkflowError("您已评价过，不能重复评价", code="already_rated")
+    if case.state == State.CLOSED:
+        raise WorkflowError("该诉求已销号，不能再评价", code="wrong_state")
     if case.state != State.REPLIED:
         raise WorkflowError(f"当前状态为“{case.state_label}”，办结后才能评价", code="wrong_state")
     with transaction.atomic():

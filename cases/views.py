@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from core import sms
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, PermissionDenied, WorkflowError
 from orgs import access
 from orgs.models import OrgNode, Role
 from taxonomy.models import Category
@@ -44,6 +44,11 @@ LIMITED = "提交过于频繁，请稍后再试"
 
 def _limited(request: HttpRequest, group: str, key: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
+
+
+def _code_key(group: str, request: HttpRequest) -> str:
+    # Per tracking code, so the four digits cannot be guessed from many addresses.
+    return services.normalise_code(request.POST.get("code", ""))
 
 
 def _towns():
@@ -201,7 +206,9 @@ def follow(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/follow.html", ctx)
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
     ctx["code"] = code
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         ctx["error"] = "查询过于频繁，请稍后再试"
         return render(request, "cases/follow.html", ctx, status=429)
     try:
@@ -215,7 +222,9 @@ def follow(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rate(request: HttpRequest) -> HttpResponse:
     code, last4 = request.POST.get("code", ""), request.POST.get("last4", "")
-    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP):
+    if _limited(request, "cases.follow.ip", "ip", settings.CASES_RATE_FOLLOW_IP) or _limited(
+        request, "cases.follow.code", _code_key, settings.CASES_RATE_FOLLOW_CODE
+    ):
         return render(request, "cases/follow.html", {"code": code, "error": LIMITED}, status=429)
     try:
         case = services.case_rate(
@@ -239,6 +248,11 @@ def rate(request: HttpRequest) -> HttpResponse:
 # --- staff: triage, inbox, list, case page --------------------------------------
 
 
+def _fallback(page: selectors.Page) -> str:
+    """The notice for years without holiday data, for the deadlines on this page."""
+    return workdays.fallback_notice(timezone.localdate(), *[c.deadline for c in page.rows])
+
+
 @login_required
 def triage(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, Role.OFFICE)
@@ -247,7 +261,12 @@ def triage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/triage.html",
-        {"page": page, "counts": selectors.triage_counts(request.user), "sort": sort},
+        {
+            "page": page,
+            "counts": selectors.triage_counts(request.user),
+            "sort": sort,
+            "fallback": _fallback(page),
+        },
     )
 
 
@@ -265,7 +284,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "counts": selectors.inbox_counts(request.user),
-            "fallback": workdays.fallback_notice(timezone.localdate()),
+            "fallback": _fallback(page),
         },
     )
 
@@ -288,10 +307,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "channels": Channel.choices,
             "kinds": Kind.choices,
             "categories": _categories(),
+            # Two levels below the actor's node: a province office picks among its
+            # counties, not among every village of the province (tens of thousands).
             "places": access.visible_nodes(request.user)
-            .filter(kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE])
+            .filter(
+                kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
+                depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
+            )
             .order_by("path"),
             "sorts": selectors.SORTS,
+            "fallback": _fallback(page),
         },
     )
 
@@ -412,12 +437,14 @@ def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             services.case_convert(actor=actor, case=case, target=p.get("target", ""), note=note)
         else:
             raise Http404()
-    except (InvalidInput, RequestDataTooBig) as e:
+    except (InvalidInput, WorkflowError, PermissionDenied, RequestDataTooBig) as e:
+        # Shown on the case page itself, with what was typed kept.
+        case = selectors.case_for_staff(actor, pk)
         ctx = _case_context(request, case)
         ctx["error"] = getattr(e, "message", "提交的内容过大")
         ctx["error_action"] = name
         ctx["posted"] = p
-        return render(request, "cases/detail.html", ctx, status=400)
+        return render(request, "cases/detail.html", ctx, status=getattr(e, "status", 400))
     from django.contrib import messages
 
     messages.success(request, "操作成功")

@@ -47,4 +47,4 @@ class CommitmentsConfig(AppConfig):
             return
         from .services import commitment_create_from_case
 
-        register_converter("commitment", commitment_create_from_case)
+        register_converter("commitment", commitment_create_from_case, "民生实事项目")

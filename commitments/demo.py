@@ -39,11 +39,23 @@ POOL: dict[str, list[tuple[str, str, int, str, int]]] = {
     ],
     "营商环境": [
         ("企业开办“一日办结”", "整合设立登记、刻章、申领发票等环节，实行一窗受理", 100, "%", 20),
-        ("惠企政策“免申即享”", "梳理惠企政策清单，实现符合条件企业免申请直接兑现", 60, "项政策", 30),
+        (
+            "惠企政策“免申即享”",
+            "梳理惠企政策清单，实现符合条件企业免申请直接兑现",
+            60,
+            "项政策",
+            30,
+        ),
     ],
     "生态环境": [
         ("{town}黑臭水体治理", "完成截污纳管、清淤疏浚和生态修复", 3, "条", 420),
-        ("{town}垃圾分类示范小区建设", "设置分类投放点，配备督导员，开展入户宣传", 36, "个小区", 150),
+        (
+            "{town}垃圾分类示范小区建设",
+            "设置分类投放点，配备督导员，开展入户宣传",
+            36,
+            "个小区",
+            150,
+        ),
     ],
     "科技创新": [
         ("科技特派员进村服务", "选派科技特派员驻村开展技术指导和培训", 120, "个村", 40),
@@ -148,50 +160,98 @@ FLAGSHIP = {
 }
 
 RECTIFICATION: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
-    (ProblemLevel.TEAM, "调查研究不够深入，解决群众急难愁盼问题的办法不多", [
-        ("班子成员每人牵头一个重点课题开展蹲点调研", False, "县直机关工委"),
-        ("建立领导干部定点下访和接访制度", True, ""),
-    ]),
-    (ProblemLevel.TEAM, "推动重点项目落地的统筹协调力度不够", [
-        ("实行重点项目“一个项目、一名领导、一套班子”推进机制", False, "住房和城乡建设局"),
-        ("每月召开一次重点项目调度会", True, ""),
-    ]),
-    (ProblemLevel.TEAM, "民生实事“重安排、轻落实”，跟踪问效不够", [
-        ("建立民生实事进度月报和挂图作战机制", True, ""),
-        ("将民生实事完成情况纳入年度考核", False, "县直机关工委"),
-    ]),
-    (ProblemLevel.CADRE, "个别领导干部深入基层少，了解群众诉求不及时", [
-        ("每名县级领导干部每月至少下基层4天", False, "县直机关工委"),
-    ]),
-    (ProblemLevel.CADRE, "担当作为不够，遇到矛盾问题绕着走", [
-        ("建立信访积案领导包案制度", False, "司法局"),
-        ("开展“担当作为”专题组织生活会", True, ""),
-    ]),
-    (ProblemLevel.CADRE, "政策学习不系统，服务企业群众能力有短板", [
-        ("开展惠企惠民政策专题培训", False, "行政审批服务局"),
-    ]),
-    (ProblemLevel.ORG, "部分村党组织“三会一课”不规范", [
-        ("开展“三会一课”规范化督导", False, "南湖镇"),
-        ("统一印发组织生活记录本", True, ""),
-    ]),
-    (ProblemLevel.ORG, "村级集体经济薄弱，带动群众增收能力不强", [
-        ("每个薄弱村制定一村一策发展方案", False, "农业农村局"),
-        ("选派驻村第一书记开展帮带", False, "北山镇"),
-    ]),
-    (ProblemLevel.ORG, "社区服务群众的阵地作用发挥不充分", [
-        ("推行社区党群服务中心错时延时服务", True, ""),
-        ("社区党群服务中心功能提升", False, "城关街道"),
-    ]),
-    (ProblemLevel.MEMBER, "部分党员宗旨意识淡化，联系群众不紧密", [
-        ("开展党员“亮身份、践承诺”活动", True, ""),
-        ("每名党员联系服务不少于5户群众", False, "城关街道"),
-    ]),
-    (ProblemLevel.MEMBER, "个别党员参加组织生活不积极", [
-        ("对长期不参加组织生活的党员进行谈心谈话", True, ""),
-    ]),
-    (ProblemLevel.MEMBER, "流动党员管理不到位", [
-        ("建立流动党员台账和线上学习群", False, "青石镇"),
-    ]),
+    (
+        ProblemLevel.TEAM,
+        "调查研究不够深入，解决群众急难愁盼问题的办法不多",
+        [
+            ("班子成员每人牵头一个重点课题开展蹲点调研", False, "县直机关工委"),
+            ("建立领导干部定点下访和接访制度", True, ""),
+        ],
+    ),
+    (
+        ProblemLevel.TEAM,
+        "推动重点项目落地的统筹协调力度不够",
+        [
+            ("实行重点项目“一个项目、一名领导、一套班子”推进机制", False, "住房和城乡建设局"),
+            ("每月召开一次重点项目调度会", True, ""),
+        ],
+    ),
+    (
+        ProblemLevel.TEAM,
+        "民生实事“重安排、轻落实”，跟踪问效不够",
+        [
+            ("建立民生实事进度月报和挂图作战机制", True, ""),
+            ("将民生实事完成情况纳入年度考核", False, "县直机关工委"),
+        ],
+    ),
+    (
+        ProblemLevel.CADRE,
+        "个别领导干部深入基层少，了解群众诉求不及时",
+        [
+            ("每名县级领导干部每月至少下基层4天", False, "县直机关工委"),
+        ],
+    ),
+    (
+        ProblemLevel.CADRE,
+        "担当作为不够，遇到矛盾问题绕着走",
+        [
+            ("建立信访积案领导包案制度", False, "司法局"),
+            ("开展“担当作为”专题组织生活会", True, ""),
+        ],
+    ),
+    (
+        ProblemLevel.CADRE,
+        "政策学习不系统，服务企业群众能力有短板",
+        [
+            ("开展惠企惠民政策专题培训", False, "行政审批服务局"),
+        ],
+    ),
+    (
+        ProblemLevel.ORG,
+        "部分村党组织“三会一课”不规范",
+        [
+            ("开展“三会一课”规范化督导", False, "南湖镇"),
+            ("统一印发组织生活记录本", True, ""),
+        ],
+    ),
+    (
+        ProblemLevel.ORG,
+        "村级集体经济薄弱，带动群众增收能力不强",
+        [
+            ("每个薄弱村制定一村一策发展方案", False, "农业农村局"),
+            ("选派驻村第一书记开展帮带", False, "北山镇"),
+        ],
+    ),
+    (
+        ProblemLevel.ORG,
+        "社区服务群众的阵地作用发挥不充分",
+        [
+            ("推行社区党群服务中心错时延时服务", True, ""),
+            ("社区党群服务中心功能提升", False, "城关街道"),
+        ],
+    ),
+    (
+        ProblemLevel.MEMBER,
+        "部分党员宗旨意识淡化，联系群众不紧密",
+        [
+            ("开展党员“亮身份、践承诺”活动", True, ""),
+            ("每名党员联系服务不少于5户群众", False, "城关街道"),
+        ],
+    ),
+    (
+        ProblemLevel.MEMBER,
+        "个别党员参加组织生活不积极",
+        [
+            ("对长期不参加组织生活的党员进行谈心谈话", True, ""),
+        ],
+    ),
+    (
+        ProblemLevel.MEMBER,
+        "流动党员管理不到位",
+        [
+            ("建立流动党员台账和线上学习群", False, "青石镇"),
+        ],
+    ),
 ]
 
 # state → how many of the ~150 items end in it (the rest stay in progress).
@@ -236,7 +296,6 @@ def seed() -> str:
         description="围绕群众急难愁盼，县委、县政府确定的年度民生实事项目清单，实行清单管理、挂图作战。",
     )
     towns = list(OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).order_by("code"))
-    depts = {n.name: n for n in OrgNode.objects.filter(kind=OrgNode.Kind.DEPARTMENT)}
     categories = {c.name: c for c in Category.objects.select_related("default_unit")}
     d05 = OrgNode.objects.get(code="D05")
 
@@ -252,8 +311,17 @@ def seed() -> str:
                 if not templated and rounds:
                     continue
                 town = towns[(len(specs) * 5 + rounds) % len(towns)]
-                specs.append((cat_name, title.format(town=town.name), tasks, qty, unit_label,
-                              budget, town if templated else None))
+                specs.append(
+                    (
+                        cat_name,
+                        title.format(town=town.name),
+                        tasks,
+                        qty,
+                        unit_label,
+                        budget,
+                        town if templated else None,
+                    )
+                )
         rounds += 1
     states = []
     for state, n in PLAN:
@@ -300,7 +368,8 @@ def seed() -> str:
     all_units = {n.name: n for n in OrgNode.objects.filter(kind__in=["department", "town"])}
     seq = len(items)
     for n, (level, text, measures) in enumerate(RECTIFICATION):
-        first_unit = next((all_units.get(u) for _, _, u in measures if u), county) or county
+        fallback = all_units.get("县直机关工委", county)
+        first_unit = next((all_units.get(u) for _, _, u in measures if u), None) or fallback
         problem = RectificationProblem.objects.create(
             programme=programme, level=level, text=text, unit=first_unit
         )
@@ -368,7 +437,9 @@ def _walk(item, target, office, inspector, admin, workers, rnd, today) -> None:
                 checker = inspector
             item = services.commitment_accept(actor=checker, commitment=item, note="现场验收合格")
         elif step == "close":
-            item = services.commitment_close(actor=office, commitment=item, note="完成一个、验收一个、销号一个")
+            item = services.commitment_close(
+                actor=office, commitment=item, note="完成一个、验收一个、销号一个"
+            )
     if target == "in_progress" and item.deadline and item.deadline < today:
         Commitment.objects.filter(pk=item.pk).update(supervision_status="overdue")
     elif target == "in_progress" and item.progress_percent < 30 and rnd.random() < 0.5:
@@ -398,7 +469,9 @@ def _history(programme: Programme, today: dt.date, rnd: random.Random) -> int:
             return
         late = roll < 0.2
         r.is_late = late
-        submitted = r.due_date + dt.timedelta(days=rnd.randint(1, 6) if late else -rnd.randint(0, 3))
+        submitted = r.due_date + dt.timedelta(
+            days=rnd.randint(1, 6) if late else -rnd.randint(0, 3)
+        )
         r.submitted_at = timezone.make_aware(dt.datetime.combine(submitted, dt.time(16, 30)))
         r.submitted_by = unit_user if r.unit.code == "D05" else None
         r.status = ReportStatus.APPROVED
@@ -448,7 +521,11 @@ def _history(programme: Programme, today: dt.date, rnd: random.Random) -> int:
             fill(r, None)
             if r.status == ReportStatus.APPROVED:
                 r.highlights = rnd.choice(
-                    ["推行“群众点单、部门接单”服务模式。", "建立周调度、月通报工作机制。", "组建党员先锋队攻坚克难。"]
+                    [
+                        "推行“群众点单、部门接单”服务模式。",
+                        "建立周调度、月通报工作机制。",
+                        "组建党员先锋队攻坚克难。",
+                    ]
                 )
             rows.append(r)
             day += dt.timedelta(weeks=1)

@@ -7,7 +7,7 @@ from django import forms
 from orgs.models import OrgNode
 from taxonomy.models import Category
 
-from .models import WEEKDAYS, HolidayRule, Kind, RectificationProblem
+from .models import WEEKDAYS, HolidayRule, Kind, ProblemLevel, RectificationProblem
 
 
 class _UnitLabel:
@@ -76,6 +76,21 @@ class CommitmentForm(forms.Form):
             self.fields["problem"].queryset = problems
 
 
+class ProblemForm(forms.Form):
+    level = forms.ChoiceField(label="层级", choices=ProblemLevel.choices)
+    text = forms.CharField(
+        label="检视问题", max_length=300, error_messages={"required": "请填写检视问题"}
+    )
+    unit = UnitChoice(
+        label="所属单位", queryset=OrgNode.objects.none(), error_messages={"required": "请选择单位"}
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+
+
 class CompleteForm(forms.Form):
     note = forms.CharField(label="完成情况", widget=forms.Textarea)
     done_quantity = forms.DecimalField(label="实际完成数量", required=False, min_value=0)
@@ -108,6 +123,16 @@ class ReportForm(forms.Form):
     )
 
 
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(
+        label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"}
+    )
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    description = forms.CharField(
+        label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
 class CadenceForm(forms.Form):
     monthly_enabled = forms.BooleanField(label="启用月报", required=False)
     monthly_due_day = forms.IntegerField(label="月报截止日（每月）", min_value=1, max_value=31)
@@ -118,7 +143,9 @@ class CadenceForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel台账（.xlsx）")
-    partial = forms.BooleanField(label="只导入校验通过的行（默认：有错则全部不导入）", required=False)
+    partial = forms.BooleanField(
+        label="只导入校验通过的行（默认：有错则全部不导入）", required=False
+    )
 
 
 def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:

@@ -79,8 +79,7 @@ class ImportResult:
         if self.errors and not self.saved:
             return f"共{self.rows}行，发现{len(self.errors)}处错误，未导入任何数据。"
         text = (
-            f"共{self.rows}行：新增{self.created}项，更新{self.updated}项，"
-            f"未变化{self.unchanged}项"
+            f"共{self.rows}行：新增{self.created}项，更新{self.updated}项，未变化{self.unchanged}项"
         )
         if self.skipped:
             text += f"，因错误跳过{self.skipped}行"
@@ -328,7 +327,7 @@ def ledger_import(
     programme: Programme,
     file,
     partial: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportResult:
     """Check every row, then save all (or, with partial, only the valid rows) in one transaction."""
     access.require_staff(actor)
@@ -378,7 +377,7 @@ def ledger_import(
             rownum = offset + 2
             done += 1
             if progress and done % 50 == 0:
-                progress(done, total)
+                progress("check", done, total)
             if all(_text(v) == "" for v in values):
                 continue
             result.rows += 1
@@ -408,14 +407,16 @@ def ledger_import(
             else:
                 planned.append(plan)
     if progress:
-        progress(total, total)
+        progress("check", total, total)
     if result.errors and not partial:
         return result
     result.skipped = len(bad_rows)
     with transaction.atomic():
-        for plan in planned:
+        for n, plan in enumerate(planned, start=1):
             outcome = _save(actor, programme, plan, problems)
             setattr(result, outcome, getattr(result, outcome) + 1)
+            if progress and n % 20 == 0:
+                progress("save", n, len(planned))
     result.saved = True
     return result
 

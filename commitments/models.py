@@ -20,7 +20,15 @@ class HolidayRule(models.TextChoices):
     NONE = "none", "不调整（按自然日）"
 
 
-WEEKDAYS = [(0, "周一"), (1, "周二"), (2, "周三"), (3, "周四"), (4, "周五"), (5, "周六"), (6, "周日")]
+WEEKDAYS = [
+    (0, "周一"),
+    (1, "周二"),
+    (2, "周三"),
+    (3, "周四"),
+    (4, "周五"),
+    (5, "周六"),
+    (6, "周日"),
+]
 
 
 class Programme(models.Model):
@@ -145,7 +153,20 @@ COMMITMENT_WORKFLOW = workflow(
         relation="visible",
         guard=_needs_reason,
     ),
-    transition("close", "销号", ["accepted"], "closed", [Role.OFFICE], relation="place", public=True),
+    transition(
+        "close", "销号", ["accepted"], "closed", [Role.OFFICE], relation="place", public=True
+    ),
+    # Supervision's reopen contract (supervision/integrations.py): a failed spot check
+    # sends finished work back to the unit.
+    transition(
+        "supervision_reopen",
+        "督查重办",
+        ["completed", "accepted", "closed"],
+        "in_progress",
+        CHECKERS,
+        relation="visible",
+        public=True,
+    ),
 )
 OPEN_STATES = frozenset({"published", "in_progress"})
 FINISHED_STATES = frozenset({"completed", "accepted", "closed"})
@@ -176,7 +197,9 @@ class Commitment(TrackedItem):
         "已完成数量", max_digits=14, decimal_places=2, null=True, blank=True
     )
     progress_percent = models.PositiveSmallIntegerField("完成进度(%)", default=0)
-    budget = models.DecimalField("预算(万元)", max_digits=12, decimal_places=2, null=True, blank=True)
+    budget = models.DecimalField(
+        "预算(万元)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     is_flagship = models.BooleanField("重点项目", default=False)
     # Rectification measures answer a problem; 立行立改 needs no deadline.
     problem = models.ForeignKey(
@@ -291,9 +314,7 @@ class RectificationProblem(models.Model):
         verbose_name_plural = "检视问题"
         ordering = ["programme", "level", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "level", "text"], name="rect_problem_uniq"
-            )
+            models.UniqueConstraint(fields=["programme", "level", "text"], name="rect_problem_uniq")
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ def pending_work(actor: User) -> list[Panel]:
         own = reports_scope(actor)
         if not access.sees_everything(actor):
             own = own.filter(access.subtree_q(actor.node, "unit"))
+        own = own.exclude(commitment__state__in=["draft", "accepted", "closed"])
         due = own.filter(status=ReportStatus.DUE).count()
         missing = own.filter(status=ReportStatus.MISSING).count()
         out.append(Panel("待报送进度", due, due_url, "warn" if due else ""))

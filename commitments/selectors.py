@@ -19,7 +19,6 @@ from .models import (
     Kind,
     ProblemLevel,
     Programme,
-    ProgressReport,
     RectificationProblem,
     ReportKind,
     ReportStatus,
@@ -186,23 +185,26 @@ def summary_sentence(levels: list[dict]) -> str:
 # --- reports ----------------------------------------------------------------------
 
 
+CLOSED_FOR_REPORTS = ["draft", "accepted", "closed"]
+
+
 def reports_due_for(actor: User) -> dict:
     """A unit's "reports due" page: open slots, and those awaiting the head's approval."""
     qs = reports_scope(actor).select_related("commitment", "unit", "programme")
     if not access.sees_everything(actor):
         qs = qs.filter(access.subtree_q(actor.node, "unit"))
     today = timezone.localdate()
-    open_ = list(
-        qs.filter(status__in=[ReportStatus.DUE, ReportStatus.MISSING]).order_by("due_date", "id")[
-            :300
-        ]
+    # Finished items owe nothing more; their missing slots still count in punctuality.
+    owed = qs.exclude(commitment__state__in=CLOSED_FOR_REPORTS)
+    open_ = list(owed.filter(status=ReportStatus.DUE).order_by("due_date", "id")[:200]) + list(
+        owed.filter(status=ReportStatus.MISSING).order_by("-due_date", "id")[:200]
     )
     waiting = list(
         qs.filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.LATE]).order_by("-submitted_at")[
             :200
         ]
     )
-    recent = list(qs.filter(status=ReportStatus.APPROVED).order_by("-approved_at")[:30])
+    recent = list(qs.filter(status=ReportStatus.APPROVED).order_by("-approved_at")[:10])
     return {"open": open_, "waiting": waiting, "recent": recent, "today": today}
 
 
@@ -222,9 +224,7 @@ def punctuality(
             weekly=Count("id", filter=Q(kind=ReportKind.WEEKLY)),
             on_time=Count(
                 "id",
-                filter=Q(
-                    status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED], is_late=False
-                ),
+                filter=Q(status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED], is_late=False),
             ),
             late=Count("id", filter=Q(is_late=True)),
             missing=Count("id", filter=Q(status=ReportStatus.MISSING)),
@@ -234,7 +234,9 @@ def punctuality(
     )
     out = []
     for r in rows:
-        r["rate"] = round(r["on_time"] * 100 / r["due"], 1) if r["due"] else None
+        # Slots due today and not yet in are still open: they count neither way.
+        settled = r["due"] - r["pending"]
+        r["rate"] = round(r["on_time"] * 100 / settled, 1) if settled else None
         out.append(r)
     out.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 101, r["unit__name"]))
     return out
@@ -243,4 +245,17 @@ def punctuality(
 def unit_choices(actor: User) -> QuerySet[OrgNode]:
     return access.visible_nodes(actor).filter(
         kind__in=[OrgNode.Kind.DEPARTMENT, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE]
+    )
+
+
+def recent_highlights(actor: User, programme: Programme | None = None, limit: int = 12) -> list:
+    """亮点做法 from the lead units' latest weekly summaries."""
+    qs = reports_scope(actor).filter(
+        kind=ReportKind.WEEKLY,
+        status__in=[ReportStatus.SUBMITTED, ReportStatus.LATE, ReportStatus.APPROVED],
+    )
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return list(
+        qs.exclude(highlights="").select_related("unit").order_by("-period_start", "id")[:limit]
     )

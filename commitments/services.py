@@ -19,7 +19,6 @@ from django.utils import timezone
 from core.errors import InvalidInput, NotFound, PermissionDenied, WorkflowError
 from orgs import access
 from orgs.models import OrgNode, Role, User
-from taxonomy.models import Category
 from tracking import services as kernel
 
 from . import cadence
@@ -258,11 +257,7 @@ def commitment_create(
         _apply(item, data)
         item.place, item.level = place_for(item.owner_unit)
         item.seq = data.get("seq") or (
-            (
-                Commitment.objects.filter(programme=programme).aggregate(m=Max("seq"))["m"]
-                or 0
-            )
-            + 1
+            (Commitment.objects.filter(programme=programme).aggregate(m=Max("seq"))["m"] or 0) + 1
         )
         if data.get("progress_percent") is not None:
             item.progress_percent = data["progress_percent"]
@@ -308,10 +303,15 @@ def commitment_update(*, actor: User, commitment: Commitment, data: dict[str, An
             locked.progress_percent = data["progress_percent"]
         if "done_quantity" in data:
             locked.done_quantity = data["done_quantity"]
-        changed = ["完成进度"] if progress_before != (
-            locked.progress_percent,
-            locked.done_quantity,
-        ) else []
+        changed = (
+            ["完成进度"]
+            if progress_before
+            != (
+                locked.progress_percent,
+                locked.done_quantity,
+            )
+            else []
+        )
         changed += [
             Commitment._meta.get_field(f).verbose_name
             for f in before
@@ -334,7 +334,10 @@ def commitment_update(*, actor: User, commitment: Commitment, data: dict[str, An
 
 
 def commitment_publish(*, actor: User, commitment: Commitment, note: str = "") -> Commitment:
-    return kernel.item_transition(actor=actor, item=commitment, name="publish", note=note)
+    """公布: the item becomes public (晒清单) and owes progress reports from now on."""
+    return kernel.item_transition(
+        actor=actor, item=commitment, name="publish", note=note, changes={"is_public": True}
+    )
 
 
 def commitment_start(*, actor: User, commitment: Commitment, note: str = "") -> Commitment:
@@ -414,6 +417,18 @@ def commitment_close(*, actor: User, commitment: Commitment, note: str = "") -> 
     return item
 
 
+def commitment_reopen(*, actor: User, commitment: Commitment, note: str) -> Commitment:
+    """督查重办: finished work found wanting goes back to the unit, with the finding."""
+    return kernel.item_transition(
+        actor=actor,
+        item=commitment,
+        name="supervision_reopen",
+        note=note,
+        changes={"claimed_by": None, "completed_at": None, "accepted_at": None, "closed_at": None},
+        require_note=True,
+    )
+
+
 def _drop_open_slots(item: Commitment) -> None:
     # Finished items owe no more reports: future slots go; past missing ones stay counted.
     ProgressReport.objects.filter(
@@ -421,15 +436,26 @@ def _drop_open_slots(item: Commitment) -> None:
     ).delete()
 
 
-def commitment_create_from_case(*, actor: User, case) -> Commitment:
+def commitment_create_from_case(*, actor: User, case, **options: Any) -> Commitment:
     """立项: turn a case into a draft commitment in the newest active programme.
 
-    Registered with cases.services.register_converter("commitment", …) when cases exists.
+    The responsible unit is the case's, else its category's default unit; an office
+    that does not cover that unit (a town converting a case) owns the item itself.
+    Registered with cases.services.register_converter("commitment", …) in AppConfig.ready().
     """
+    access.require_staff(actor)
     programme = Programme.objects.filter(is_active=True).order_by("-year", "-id").first()
     if programme is None:
         raise InvalidInput("尚无进行中的项目清单，请先建立项目清单")
-    unit = case.owner_unit or (case.category.default_unit if case.category_id else None)
+    category = case.category if getattr(case, "category_id", None) else None
+    unit = case.owner_unit or (category.default_unit if category else None)
+    if (unit is None or not access.covers(actor, unit)) and actor.node_id and actor.node.is_unit:
+        unit = actor.node
+    if unit is None:
+        raise InvalidInput(
+            "该诉求尚未确定责任单位或类别，请先分类或交办后再立项",
+            fields={"owner_unit": ["请先确定责任单位"]},
+        )
     text = (getattr(case, "text", "") or "").strip()
     title = (getattr(case, "title", "") or "").strip() or text[:40] or "群众诉求立项"
     data = {
@@ -437,7 +463,7 @@ def commitment_create_from_case(*, actor: User, case) -> Commitment:
         "title": title[:200],
         "tasks": text,
         "owner_unit": unit,
-        "category": case.category if case.category_id else None,
+        "category": category,
         "deadline": case.deadline or programme_year_end(programme),
     }
     with transaction.atomic():
@@ -683,7 +709,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 ).values_list("pk", "owner_unit_id")
                 if unit_id
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
         due = cadence.weekly_due(programme, iso_year, iso_week)
         if programme.weekly_enabled and due >= today:
             have = set(
@@ -691,7 +719,11 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                     programme=programme, kind=ReportKind.WEEKLY, period=week
                 ).values_list("unit_id", flat=True)
             )
-            units = set(open_items.values_list("owner_unit_id", flat=True)) - have - {None}
+            units = (
+                set(open_items.order_by().values_list("owner_unit_id", flat=True).distinct())
+                - have
+                - {None}
+            )
             rows = [
                 ProgressReport(
                     programme=programme,
@@ -703,7 +735,9 @@ def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
                 )
                 for unit_id in sorted(units)
             ]
-            created += len(ProgressReport.objects.bulk_create(rows, ignore_conflicts=True))
+            created += len(
+                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            )
     missing = ProgressReport.objects.filter(status=ReportStatus.DUE, due_date__lt=today).update(
         status=ReportStatus.MISSING
     )

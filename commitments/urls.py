@@ -16,15 +16,12 @@ urlpatterns = [
     path("commitments/<int:pk>/", views.detail, name="detail"),
     path("commitments/<int:pk>/edit/", views.edit, name="edit"),
     path("commitments/<int:pk>/act/<str:name>/", views.act, name="act"),
-    path(
-        "commitments/<int:pk>/evidence/<int:evidence_id>/", views.evidence, name="evidence"
-    ),
+    path("commitments/<int:pk>/evidence/<int:evidence_id>/", views.evidence, name="evidence"),
     path("commitments/reports/", views.reports_due, name="reports-due"),
     path("commitments/reports/punctuality/", views.punctuality, name="punctuality"),
     path("commitments/reports/<int:pk>/", views.report_detail, name="report"),
-    path(
-        "commitments/reports/<int:pk>/<str:decision>/", views.report_decide, name="report-decide"
-    ),
+    path("commitments/reports/<int:pk>/<str:decision>/", views.report_decide, name="report-decide"),
     path("commitments/photos/<int:pk>/", views.report_photo, name="photo"),
     path("commitments/import/", views.import_ledger, name="import"),
+    path("commitments/import/progress/", views.import_progress, name="import-progress"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,17 @@ from tracking.models import Evidence
 from tracking.selectors import timeline_for
 
 from . import forms, ledger, selectors, services
-from .models import Commitment, Kind, Programme, RectificationProblem, ReportKind, ReportPhoto
+from .models import (
+    OPEN_STATES,
+    Commitment,
+    Kind,
+    Programme,
+    RectificationProblem,
+    ReportKind,
+    ReportPhoto,
+)
+
+PAGE_CAP = 600
 
 
 def _is_office(user) -> bool:
@@ -29,10 +40,24 @@ def _is_office(user) -> bool:
 
 @login_required
 def programmes(request):
+    actor = request.user
+    form = forms.ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(actor=actor, **form.cleaned_data)
+        except InvalidInput as e:
+            forms.apply_errors(form, e.fields or {"__all__": [e.message]})
+        else:
+            messages.success(request, f"已建立{programme.name}")
+            return redirect("commitments:programme", pk=programme.pk)
     return render(
         request,
         "commitments/programmes.html",
-        {"rows": selectors.programmes_for(request.user), "is_office": _is_office(request.user)},
+        {
+            "rows": selectors.programmes_for(actor),
+            "is_office": _is_office(actor),
+            "form": form,
+        },
     )
 
 
@@ -82,8 +107,10 @@ def programme_detail(request, pk):
     if view == "unit":
         ctx["unit_rows"] = selectors.per_unit(qs)
     else:
-        ctx["groups"] = selectors.grouped_by_aspect(list(qs))
+        # A page shows at most PAGE_CAP items; bigger lists are narrowed with the filters.
         ctx["shown"] = qs.count()
+        ctx["capped"] = ctx["shown"] > PAGE_CAP
+        ctx["groups"] = selectors.grouped_by_aspect(list(qs.order_by("seq", "id")[:PAGE_CAP]))
     return render(request, "commitments/programme.html", ctx)
 
 
@@ -93,7 +120,9 @@ def programme_cadence(request, pk):
     programme = selectors.programme_get(pk)
     form = forms.CadenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "报送周期设置有误：" + "；".join(m for e in form.errors.values() for m in e))
+        messages.error(
+            request, "报送周期设置有误：" + "；".join(m for e in form.errors.values() for m in e)
+        )
     else:
         services.programme_set_cadence(actor=request.user, programme=programme, **form.cleaned_data)
         messages.success(request, "报送周期已保存，自下一期起生效")
@@ -111,7 +140,8 @@ def board(request, pk):
         {
             "programme": programme,
             "active": "board",
-            "items": list(qs.order_by("-is_flagship", "seq")),
+            "items": list(qs.order_by("-is_flagship", "seq")[:PAGE_CAP]),
+            "capped": qs.count() > PAGE_CAP,
             "f": f,
             "counts": selectors.state_counts(base),
             "states": Commitment.WORKFLOW.choices(),
@@ -122,13 +152,30 @@ def board(request, pk):
 
 @login_required
 def rectification(request, pk):
+    actor = request.user
     programme = selectors.programme_get(pk)
     tab = request.GET.get("tab", "problems")
-    data = selectors.rectification_for(request.user, programme)
+    form = forms.ProblemForm(request.POST or None, units=_form_units(actor))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.problem_create(actor=actor, programme=programme, **form.cleaned_data)
+        except InvalidInput as e:
+            forms.apply_errors(form, e.fields or {"__all__": [e.message]})
+        else:
+            messages.success(request, "已添加检视问题，可继续为其制定整改措施")
+            return redirect("commitments:rectification", pk=programme.pk)
+    data = selectors.rectification_for(actor, programme)
     return render(
         request,
         "commitments/rectification.html",
-        {"programme": programme, "tab": tab, "active": "rect", **data},
+        {
+            "programme": programme,
+            "tab": tab,
+            "active": "rect",
+            "form": form,
+            "is_office": _is_office(actor),
+            **data,
+        },
     )
 
 
@@ -182,8 +229,10 @@ def detail(request, pk):
             "actions": actions,
             "reports": reports,
             "co_units": list(item.co_units.all()),
-            "source_cases": list(item.source_cases.values_list("case_id", flat=True)),
-            "deadline_label": workdays.deadline_label(item.deadline) if item.is_open else "",
+            "source_cases": _case_links(item),
+            "deadline_label": workdays.deadline_label(item.deadline)
+            if item.state in OPEN_STATES
+            else "",
             "fallback": workdays.fallback_notice(item.deadline),
             "complete_form": forms.CompleteForm(),
             "can_edit": _is_office(actor)
@@ -191,6 +240,26 @@ def detail(request, pk):
             and access.actor_relation_ok(actor, item, "place"),
         },
     )
+
+
+def _case_links(item: Commitment) -> list[tuple[str, str]]:
+    """(label, url) for the cases the item came from; plain ids if cases is not installed."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch
+
+    ids = list(item.source_cases.values_list("case_id", flat=True))
+    codes: dict[int, str] = {}
+    if apps.is_installed("cases") and ids:
+        model = apps.get_model("cases", "Case")
+        codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "tracking_code"))
+    out = []
+    for case_id in ids:
+        try:
+            url = reverse("cases:detail", args=[case_id])
+        except NoReverseMatch:
+            url = ""
+        out.append((codes.get(case_id, f"#{case_id}"), url))
+    return out
 
 
 @login_required
@@ -220,6 +289,8 @@ def act(request, pk, name):
             services.commitment_reject(actor=actor, commitment=item, note=note)
         elif name == "close":
             services.commitment_close(actor=actor, commitment=item, note=note)
+        elif name == "supervision_reopen":
+            services.commitment_reopen(actor=actor, commitment=item, note=note)
         else:
             raise NotFound()
     except (InvalidInput, PermissionDenied) as e:
@@ -244,7 +315,10 @@ def create(request, pk):
         request.POST or None,
         units=_form_units(actor),
         problems=problems,
-        initial={"kind": request.GET.get("kind", Kind.PROJECT)},
+        initial={
+            "kind": request.GET.get("kind", Kind.PROJECT),
+            "problem": request.GET.get("problem") or None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -334,7 +408,10 @@ def report_detail(request, pk):
         report.is_open
         and (actor.has_role(Role.UNIT_HANDLER, Role.UNIT_HEAD) or actor.is_superuser)
         and access.covers(actor, report.unit)
-        and (report.commitment is None or report.commitment.state not in ("draft", "accepted", "closed"))
+        and (
+            report.commitment is None
+            or report.commitment.state not in ("draft", "accepted", "closed")
+        )
     )
     can_approve = (
         report.status in ("submitted", "late")
@@ -393,10 +470,10 @@ def punctuality(request):
     if request.GET.get("programme", "").isdigit():
         programme = selectors.programme_get(request.GET["programme"])
     rows = selectors.punctuality(actor, programme)
-    totals = {
-        k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")
-    }
-    totals["rate"] = round(totals["on_time"] * 100 / totals["due"], 1) if totals["due"] else None
+    highlights = selectors.recent_highlights(actor, programme)
+    totals = {k: sum(r[k] for r in rows) for k in ("due", "on_time", "late", "missing", "pending")}
+    settled = totals["due"] - totals["pending"]
+    totals["rate"] = round(totals["on_time"] * 100 / settled, 1) if settled else None
     return render(
         request,
         "commitments/punctuality.html",
@@ -405,11 +482,26 @@ def punctuality(request):
             "totals": totals,
             "programme": programme,
             "programmes": Programme.objects.all(),
+            "highlights": highlights,
         },
     )
 
 
 # --- ledger import ----------------------------------------------------------------
+
+
+def _progress_key(actor, token: str) -> str:
+    # Per user, so one user cannot read another's import progress.
+    if not token.isalnum() or len(token) > 40:
+        return ""
+    return f"ledger-import:{actor.pk}:{token}"
+
+
+@login_required
+def import_progress(request):
+    key = _progress_key(request.user, request.GET.get("token", ""))
+    empty = {"stage": "", "done": 0, "total": 0}
+    return JsonResponse((cache.get(key) if key else None) or empty)
 
 
 @login_required
@@ -425,12 +517,19 @@ def import_ledger(request):
         if programme is None:
             form.add_error(None, "请选择项目清单")
         elif form.is_valid():
+            key = _progress_key(actor, request.POST.get("token", ""))
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if key:
+                    cache.set(key, {"stage": stage, "done": done, "total": total}, 600)
+
             try:
                 result = ledger.ledger_import(
                     actor=actor,
                     programme=programme,
                     file=form.cleaned_data["file"],
                     partial=form.cleaned_data["partial"],
+                    progress=progress,
                 )
             except InvalidInput as e:
                 form.add_error("file", e.message)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "treebeard",
     "axes",
+    "ninja",  # serves the API docs page (Swagger UI) from its own static files, no CDN
     # bounded contexts, each depending only on those above it
     "core",
     "orgs",
@@ -115,8 +116,23 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
-# GET/HEAD of these views (URL names) read from the replica when there is one.
-REPLICA_VIEWS: list[str] = []
+# GET/HEAD of these views (namespaced URL names) read from the replica when there is
+# one: read-only lists, search, figures and public boards, where a second of
+# replication lag is harmless. Action queues (triage, inbox) stay on the primary.
+REPLICA_VIEWS: list[str] = [
+    "cases:list",
+    "figures:dashboard",
+    "figures:ranking",
+    "figures:cases",
+    "figures:commitments",
+    "commitments:items",
+    "commitments:board",
+    "supervision:board",
+    "participation:board",
+    "participation:units",
+    "participation:case-results",
+    "participation:wall",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------
@@ -242,6 +258,7 @@ CASES_RATE_SUBMIT_PHONE = os.environ.get("CASES_RATE_SUBMIT_PHONE", "10/h")
 CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
 CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
 CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
+CASES_RATE_FOLLOW_CODE = os.environ.get("CASES_RATE_FOLLOW_CODE", "20/h")
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 

@@ -7,6 +7,8 @@ class FiguresConfig(AppConfig):
 
     def ready(self) -> None:
         from core.nav import NavEntry, add_staff
+        from orgs.models import Role
 
-        add_staff(NavEntry("统计", "figures:dashboard", order=80))
-        add_staff(NavEntry("活动记录", "figures:activities", order=82))
+        readers = (Role.OFFICE, Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.GRID_WORKER, Role.INSPECTOR)
+        add_staff(NavEntry("统计", "figures:dashboard", roles=readers, order=80))
+        add_staff(NavEntry("活动记录", "figures:activities", roles=readers, order=82))

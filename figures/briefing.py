@@ -118,34 +118,46 @@ def _page_number_footer(section) -> None:
     _font(p.add_run(" —"), FANGSONG, 14)
 
 
-def _cell(cell, text, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=12):
+def _cell(cell, text, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=9):
     cell.text = ""
     p = cell.paragraphs[0]
     p.alignment = align
-    p.paragraph_format.line_spacing = Pt(18)
+    p.paragraph_format.line_spacing = Pt(15)
+    p.paragraph_format.first_line_indent = Pt(0)
     _font(p.add_run(str(text)), HEITI if bold else FANGSONG, size)
 
 
-def _table(doc, headers: list[str], rows: list[list], widths_mm: list[float] | None = None):
+def _table(doc, headers: list[str], rows: list[list], widths_mm: list[float]):
+    """A fixed-layout table (Word and LibreOffice both honour fixed widths)."""
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for i, col in enumerate(table._tbl.tblGrid.findall(qn("w:gridCol"))):
+        col.set(qn("w:w"), str(int(widths_mm[i] * 56.7)))  # twentieths of a point
     for i, h in enumerate(headers):
         _cell(table.rows[0].cells[i], h, bold=True)
+    header_flag = OxmlElement("w:tblHeader")  # repeat the header row on each page
+    table.rows[0]._tr.get_or_add_trPr().append(header_flag)
     for row in rows:
         cells = table.add_row().cells
         for i, v in enumerate(row):
-            _cell(cells[i], "" if v is None else v)
-    if widths_mm:
-        for row in table.rows:
-            for i, w in enumerate(widths_mm):
-                row.cells[i].width = Mm(w)
+            _cell(cells[i], "—" if v in (None, "") else v)
+    for row in table.rows:
+        for i, w in enumerate(widths_mm):
+            row.cells[i].width = Mm(w)
     return table
 
 
 def _heading(doc, text: str, level: int = 1):
     font = HEITI if level == 1 else KAITI
-    return _para(doc, text, font=font, indent=True)
+    p = _para(doc, text, font=font, indent=True)
+    p.paragraph_format.keep_with_next = True
+    return p
 
 
 def _change(c) -> str:
@@ -170,7 +182,14 @@ RANK_HEADERS = [
     "综合得分",
     "较上月",
 ]
-RANK_WIDTHS = [12, 36, 13, 13, 17, 17, 17, 19, 17, 14]
+RANK_WIDTHS = [10, 27, 11, 11, 17, 17, 17, 17, 15, 14]
+
+
+def _pct(value) -> str:
+    """Two decimals as the seeds print them ("99.69%"); a full score as "100%"."""
+    if value is not None and value >= 100:
+        return "100%"
+    return pct(value)
 
 
 def _rank_rows(rows: list[dict]) -> list[list]:
@@ -180,10 +199,10 @@ def _rank_rows(rows: list[dict]) -> list[list]:
             r["node"].name,
             r["received"],
             r["resolved"],
-            pct(r["response"]),
-            pct(r["resolution"]),
-            pct(r["satisfaction"]),
-            pct(r["on_time"]),
+            _pct(r["response"]),
+            _pct(r["resolution"]),
+            _pct(r["satisfaction"]),
+            _pct(r["on_time"]),
             "" if r["score"] is None else f"{r['score']:.2f}",
             _change(r["change"]),
         ]
@@ -330,7 +349,6 @@ def build(*, node: OrgNode, period: Period, briefing: Briefing) -> bytes:
         "确保“我为群众办实事”实践活动取得实效。",
     )
 
-    _para(doc, "", indent=False)
     _para(doc, "", indent=False)
     today = timezone.localdate()
     _para(doc, issuer_name(node), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)

@@ -17,9 +17,10 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.bulk import insert_many
 from orgs.models import OrgNode
 from tracking import workdays
 
@@ -46,12 +47,15 @@ def sign_limit_days() -> int:
     return int(getattr(settings, "FIGURES_SIGN_WITHIN_WORKDAYS", 1))
 
 
-def ensure_sign_limits(days) -> None:
-    """Fill SignLimit for dispatch days not yet known (working days by the calendar table)."""
-    days = set(days)
+def ensure_sign_limits(first: dt.date, last: dt.date) -> None:
+    """Fill SignLimit for every day in [first, last] not yet known (working days by the
+    calendar table). A day range, not the cases' dispatch days: no scan of the cases."""
+    days = {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
     if not days:
         return
-    known = set(SignLimit.objects.filter(day__in=days).values_list("day", flat=True))
+    known = set(
+        SignLimit.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
+    )
     n = sign_limit_days()
     SignLimit.objects.bulk_create(
         [SignLimit(day=d, limit_day=workdays.add_working_days(d, n)) for d in days - known],
@@ -59,60 +63,120 @@ def ensure_sign_limits(days) -> None:
     )
 
 
-def rebuild_month(month: dt.date, *, today: dt.date, paths: dict[str, int] | None = None) -> int:
-    """Replace the rollup rows of one month. Returns the number of rows written."""
-    Case = _case_model()
-    cases = Case.objects.filter(
-        collected_at__gte=_local_start(month), collected_at__lt=_local_start(next_month(month))
-    )
-    ensure_sign_limits(
-        cases.filter(dispatched_at__isnull=False)
-        .annotate(d=TruncDate("dispatched_at"))
-        .values_list("d", flat=True)
-        .distinct()
-    )
+# Which nodes the rollup keeps. Totals for towns and above; per category for
+# counties and above; every owner unit in total and per category. Villages, grids, and a town's or a unit's
+# split by category are counted live from the cases (a few hundred rows at most),
+# so the rollup stays at (towns + units) × months rows however many villages there are.
+TOTAL_KINDS = frozenset({"province", "city", "county", "town"})
+CATEGORY_KINDS = frozenset({"province", "city", "county"})
+FIELDS = [*COUNT_FIELDS, "rated", "satisfied"]
+
+
+class Tree:
+    """The org tree as the fold needs it: path -> (id, kind), and the prefix length
+    that cuts every place down to its town (or the place itself when shallower)."""
+
+    def __init__(self) -> None:
+        self.nodes = {p: (i, k) for p, i, k in OrgNode.objects.values_list("path", "id", "kind")}
+        town_lengths = [len(p) for p, (_i, k) in self.nodes.items() if k == "town"]
+        self.cut = max(town_lengths or [len(p) for p in self.nodes] or [STEP])
+
+    def ancestors(self, prefix: str):
+        for i in range(STEP, len(prefix) + 1, STEP):
+            hit = self.nodes.get(prefix[:i])
+            if hit and hit[1] in TOTAL_KINDS:
+                yield hit
+
+
+def case_aggregates(today: dt.date) -> dict:
+    """Count(filter=…) per measure, and the rating sums: shared by the job and live reads."""
     aggregates = {k: Count("id", filter=measure_q(k, today)) for k in COUNT_FIELDS}
     aggregates["rated"] = (
         Sum("rating_satisfied") + Sum("rating_neutral") + Sum("rating_unsatisfied")
     )
     aggregates["satisfied"] = Sum("rating_satisfied")
-    leaf = (
+    return aggregates
+
+
+def rebuild_month(month: dt.date, *, today: dt.date, tree: Tree | None = None) -> int:
+    """Replace the rollup rows of one month. Returns the number of rows written."""
+    from django.db.models.functions import Substr
+
+    Case = _case_model()
+    tree = tree or Tree()
+    cases = Case.objects.filter(
+        collected_at__gte=_local_start(month), collected_at__lt=_local_start(next_month(month))
+    )
+    # One pass over the month's cases, grouped by town (path cut), owner unit and category.
+    grouped = (
         with_dates(cases)
-        .values("place__path", "owner_unit_id", "category_id")
-        .annotate(**aggregates)
+        .annotate(prefix=Substr("place__path", 1, tree.cut))
+        .values("prefix", "owner_unit_id", "category_id")
+        .annotate(**case_aggregates(today))
         .order_by()
     )
-    if paths is None:
-        paths = dict(OrgNode.objects.values_list("path", "id"))
-    fields = [*COUNT_FIELDS, "rated", "satisfied"]
-    place_rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(fields, 0))
-    unit_rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(fields, 0))
-    for row in leaf:
-        path = row["place__path"]
-        ancestors = [paths.get(path[:i]) for i in range(STEP, len(path) + 1, STEP)]
-        for node_id in ancestors:
-            if node_id is None:
+    n = len(FIELDS)
+    by_place: dict[tuple, list[int]] = {}
+    by_unit: dict[int, list[int]] = {}
+    for row in grouped:
+        vals = [row[f] or 0 for f in FIELDS]
+        for key, table in (
+            ((row["prefix"], row["category_id"]), by_place),
+            ((row["owner_unit_id"], row["category_id"]), by_unit),
+        ):
+            if key[0] is None:
                 continue
-            acc = place_rows[(node_id, row["category_id"])]
-            for f in fields:
-                acc[f] += row[f] or 0
-        if row["owner_unit_id"]:
-            acc = unit_rows[(row["owner_unit_id"], row["category_id"])]
-            for f in fields:
-                acc[f] += row[f] or 0
-    objs = [
-        CaseMonthly(month=month, axis=axis, node_id=node_id, category_id=cat, **vals)
-        for axis, rows in ((Axis.PLACE, place_rows), (Axis.UNIT, unit_rows))
-        for (node_id, cat), vals in rows.items()
-    ]
+            acc = table.get(key)
+            if acc is None:
+                table[key] = list(vals)
+            else:
+                for i in range(n):
+                    acc[i] += vals[i]
+    totals: dict[tuple, list[int]] = {}
+
+    def add(key, vals):
+        acc = totals.get(key)
+        if acc is None:
+            totals[key] = list(vals)
+        else:
+            for i in range(n):
+                acc[i] += vals[i]
+
+    for (prefix, cat), vals in by_place.items():
+        for node_id, kind in tree.ancestors(prefix):
+            add((Axis.PLACE, node_id, True, None), vals)
+            if kind in CATEGORY_KINDS:
+                add((Axis.PLACE, node_id, False, cat), vals)
+    for (unit_id, cat), vals in by_unit.items():
+        add((Axis.UNIT, unit_id, True, None), vals)
+        add((Axis.UNIT, unit_id, False, cat), vals)
+    columns = ["month", "axis", "node_id", "is_total", "category_id", *FIELDS]
+    rows_out = [(month, *key, *vals) for key, vals in totals.items()]
     with transaction.atomic():
         CaseMonthly.objects.filter(month=month).delete()
-        CaseMonthly.objects.bulk_create(objs, batch_size=2000)
-    return len(objs)
+        # Plain rows: core.bulk's executemany, not bulk_create.
+        insert_many(CaseMonthly, columns, rows_out)
+    return len(rows_out)
 
 
 def _months_of(qs) -> set[dt.date]:
     return {d.date().replace(day=1) for d in qs.datetimes("collected_at", "month")}
+
+
+def _all_months(Case) -> set[dt.date]:
+    """Every month from the first to the last collected case (two index lookups)."""
+    from django.db.models import Max, Min
+
+    span = Case.objects.aggregate(first=Min("collected_at"), last=Max("collected_at"))
+    if span["first"] is None:
+        return set()
+    m = timezone.localtime(span["first"]).date().replace(day=1)
+    last = timezone.localtime(span["last"]).date().replace(day=1)
+    out = set()
+    while m <= last:
+        out.add(m)
+        m = next_month(m)
+    return out
 
 
 def rollup_refresh(*, full: bool = False, today: dt.date | None = None) -> dict:
@@ -122,7 +186,7 @@ def rollup_refresh(*, full: bool = False, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     state, _ = RollupState.objects.get_or_create(name="cases")
     if full or state.watermark is None:
-        months = _months_of(Case.objects.all())
+        months = _all_months(Case)
         stale = set(CaseMonthly.objects.values_list("month", flat=True).distinct()) - months
         CaseMonthly.objects.filter(month__in=stale).delete()
     else:
@@ -136,10 +200,14 @@ def rollup_refresh(*, full: bool = False, today: dt.date | None = None) -> dict:
                     deadline__lt=today,
                 )
             )
-    paths = dict(OrgNode.objects.values_list("path", "id")) if months else {}
+    tree = Tree() if months else None
+    if months:
+        # Dispatch days run from the first dirty month to today (and a little past:
+        # clocks of imported rows).
+        ensure_sign_limits(min(months), today + dt.timedelta(days=31))
     rows = 0
     for month in sorted(months):
-        rows += rebuild_month(month, today=today, paths=paths)
+        rows += rebuild_month(month, today=today, tree=tree)
     RollupState.objects.filter(pk=state.pk).update(watermark=started, last_day=today)
     return {"months": [m.isoformat()[:7] for m in sorted(months)], "rows": rows}
 

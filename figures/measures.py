@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import TruncDate
 
+from .dbfuncs import LocalDate
 from .models import SignLimit
 
 # Case states (cases.models.State); spelled here so this module imports without cases.
@@ -29,8 +29,7 @@ def signed_in_time_q() -> Q:
     return Q(dispatched_at__isnull=False, signed_at__isnull=False) & Q(
         Exists(
             SignLimit.objects.filter(
-                day=TruncDate(OuterRef("dispatched_at")),
-                limit_day__gte=TruncDate(OuterRef("signed_at")),
+                day=OuterRef("dispatched_date"), limit_day__gte=OuterRef("signed_date")
             )
         )
     )
@@ -98,8 +97,12 @@ def measure_q(key: str, today: dt.date) -> Q:
 
 
 def with_dates(qs):
-    """Annotations measure_q relies on (replied day in local time)."""
-    return qs.annotate(replied_date=TruncDate("replied_at"))
+    """Annotations measure_q relies on (days in local time)."""
+    return qs.annotate(
+        replied_date=LocalDate("replied_at"),
+        dispatched_date=LocalDate("dispatched_at"),
+        signed_date=LocalDate("signed_at"),
+    )
 
 
 RATES = {

@@ -99,13 +99,16 @@ class Axis(models.TextChoices):
 class CaseMonthly(models.Model):
     """Rollup: cases collected in `month`, for one node and category.
 
-    axis=place: cases whose place lies in the node's subtree (every ancestor gets a row);
-    axis=unit: cases whose owner unit is the node. Counts are as of the last job run.
+    axis=place: cases whose place lies in the node's subtree (towns and above);
+    axis=unit: cases whose owner unit is the node. is_total rows sum every category;
+    the other rows (counties and above) hold one category each. Counts are as of the
+    last job run; what is not here is counted live (figures.selectors).
     """
 
     month = models.DateField("月份")  # first day of the month
     axis = models.CharField(max_length=5, choices=Axis.choices)
     node = models.ForeignKey(OrgNode, on_delete=models.CASCADE, related_name="+")
+    is_total = models.BooleanField(default=False)
     category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+")
     received = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)

@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Substr, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -34,7 +35,7 @@ from .models import (
     ReportMonthly,
     ScoreWeights,
 )
-from .periods import Period, last_months
+from .periods import Period, last_months, next_month
 
 SUM_FIELDS = list(MEASURES)
 
@@ -55,13 +56,72 @@ def _sum_rows(qs) -> dict[str, int]:
     return {k: v or 0 for k, v in agg.items()}
 
 
-def _rollup(node: OrgNode, period: Period, axis: str | None = None, category_id=None):
+def _in_rollup(node: OrgNode, axis: str, by_category: bool) -> bool:
+    """Does CaseMonthly hold this node's figures (see figures.jobs.TOTAL_KINDS)?"""
+    from .jobs import CATEGORY_KINDS, TOTAL_KINDS
+
+    if axis == Axis.UNIT:
+        return True
+    return node.kind in (CATEGORY_KINDS if by_category else TOTAL_KINDS)
+
+
+def _rollup(node: OrgNode, period: Period, axis: str, category_id=None, *, by_category=False):
     qs = CaseMonthly.objects.filter(
-        axis=axis or axis_for(node), node=node, month__gte=period.start, month__lt=period.end
+        axis=axis, node=node, month__gte=period.start, month__lt=period.end
     )
     if category_id:
+        return qs.filter(is_total=False, category_id=category_id)
+    return qs.filter(is_total=not by_category)
+
+
+def _live_cases(node: OrgNode, axis: str, start: dt.date, end: dt.date):
+    """The cases a small node's figures are counted from, when the rollup does not keep it."""
+    from cases.models import Case
+
+    from .jobs import _local_start
+
+    qs = Case.objects.filter(
+        collected_at__gte=_local_start(start), collected_at__lt=_local_start(end)
+    )
+    if axis == Axis.UNIT:
+        return qs.filter(owner_unit=node)
+    return qs.filter(_place_in([node]))
+
+
+def _place_in(nodes: list[OrgNode]) -> Q:
+    """Cases placed in these subtrees. A small share of the tree (a village in a
+    province): an id list, so the database walks the cases' place index; a big share
+    (a town of a county): the subtree range, so it walks the collected-date index."""
+    cond = Q()
+    for n in nodes:
+        cond |= access.subtree_q(n)
+    ids = list(OrgNode.objects.filter(cond).values_list("id", flat=True)[:2001])
+    if len(ids) <= 2000 and len(ids) * 20 < OrgNode.objects.count():
+        return Q(place_id__in=ids)
+    out = Q()
+    for n in nodes:
+        out |= access.subtree_q(n, "place")
+    return out
+
+
+def _live(qs, *group) -> list[dict]:
+    from .jobs import case_aggregates
+
+    rows = (
+        with_dates(qs).values(*group).annotate(**case_aggregates(timezone.localdate())).order_by()
+    )
+    return [{**r, **{f: r[f] or 0 for f in SUM_FIELDS}} for r in rows]
+
+
+def case_sums(node: OrgNode, period: Period, *, axis=None, category_id=None) -> dict[str, int]:
+    axis = axis or axis_for(node)
+    if _in_rollup(node, axis, bool(category_id)):
+        return _sum_rows(_rollup(node, period, axis, category_id))
+    qs = _live_cases(node, axis, period.start, period.end)
+    if category_id:
         qs = qs.filter(category_id=category_id)
-    return qs
+    rows = _live(qs.annotate(one=Value(1)), "one")
+    return {f: rows[0][f] if rows else 0 for f in SUM_FIELDS}
 
 
 @dataclass
@@ -78,20 +138,29 @@ class Figures:
 
 
 def case_figures(node: OrgNode, period: Period, *, category_id=None, axis=None) -> Figures:
-    sums = _sum_rows(_rollup(node, period, axis, category_id))
+    sums = case_sums(node, period, axis=axis, category_id=category_id)
     r = rates(sums)
     return Figures(sums, r, composite(r, ScoreWeights.current().as_dict()))
 
 
 def case_trend(node: OrgNode, months: list[dt.date], *, axis=None) -> list[dict]:
-    rows = (
-        CaseMonthly.objects.filter(
-            axis=axis or axis_for(node), node=node, month__gte=months[0], month__lte=months[-1]
+    axis = axis or axis_for(node)
+    end = next_month(months[-1])
+    if _in_rollup(node, axis, False):
+        rows = (
+            CaseMonthly.objects.filter(
+                axis=axis, node=node, is_total=True, month__gte=months[0], month__lt=end
+            )
+            .values("month")
+            .annotate(**{f: Sum(f) for f in SUM_FIELDS})
         )
-        .values("month")
-        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
-    )
-    by_month = {r["month"]: r for r in rows}
+        by_month = {r["month"]: r for r in rows}
+    else:
+        qs = _live_cases(node, axis, months[0], end).annotate(month=TruncMonth("collected_at"))
+        by_month = {
+            r["month"].date() if hasattr(r["month"], "date") else r["month"]: r
+            for r in _live(qs, "month")
+        }
     out = []
     for m in months:
         sums = {f: (by_month.get(m) or {}).get(f) or 0 for f in SUM_FIELDS}
@@ -100,16 +169,20 @@ def case_trend(node: OrgNode, months: list[dt.date], *, axis=None) -> list[dict]
 
 
 def case_by_category(node: OrgNode, period: Period, *, axis=None) -> list[dict]:
-    rows = (
-        _rollup(node, period, axis)
-        .values("category_id")
-        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
-        .order_by("-received")
-    )
+    axis = axis or axis_for(node)
+    if _in_rollup(node, axis, True):
+        rows = (
+            _rollup(node, period, axis, by_category=True)
+            .values("category_id")
+            .annotate(**{f: Sum(f) for f in SUM_FIELDS})
+        )
+        rows = [{**r, **{f: r[f] or 0 for f in SUM_FIELDS}} for r in rows]
+    else:
+        rows = _live(_live_cases(node, axis, period.start, period.end), "category_id")
     names = dict(Category.objects.values_list("id", "name"))
     out = []
-    for r in rows:
-        sums = {f: r[f] or 0 for f in SUM_FIELDS}
+    for r in sorted(rows, key=lambda r: -r["received"]):
+        sums = {f: r[f] for f in SUM_FIELDS}
         out.append(
             {
                 "category_id": r["category_id"],
@@ -132,14 +205,40 @@ def units_under(node: OrgNode):
 
 
 def _figures_for_nodes(nodes: list[OrgNode], axis: str, period: Period) -> dict[int, dict]:
+    kept = [n for n in nodes if _in_rollup(n, axis, False)]
     rows = (
         CaseMonthly.objects.filter(
-            axis=axis, node__in=[n.pk for n in nodes], month__gte=period.start, month__lt=period.end
+            axis=axis,
+            node__in=[n.pk for n in kept],
+            is_total=True,
+            month__gte=period.start,
+            month__lt=period.end,
         )
         .values("node_id")
         .annotate(**{f: Sum(f) for f in SUM_FIELDS})
     )
-    return {r["node_id"]: {f: r[f] or 0 for f in SUM_FIELDS} for r in rows}
+    out = {r["node_id"]: {f: r[f] or 0 for f in SUM_FIELDS} for r in rows}
+    live = [n for n in nodes if n not in kept]
+    if live:
+        # Siblings below town level (villages): one grouped count over their subtrees.
+        from cases.models import Case
+
+        from .jobs import _local_start
+
+        width = max(len(n.path) for n in live)
+        by_path = {n.path: n.pk for n in live}
+        qs = Case.objects.filter(
+            _place_in(live),
+            collected_at__gte=_local_start(period.start),
+            collected_at__lt=_local_start(period.end),
+        ).annotate(prefix=Substr("place__path", 1, width))
+        for r in _live(qs, "prefix"):
+            node_id = by_path.get(r["prefix"])
+            if node_id is not None:
+                acc = out.setdefault(node_id, dict.fromkeys(SUM_FIELDS, 0))
+                for f in SUM_FIELDS:
+                    acc[f] += r[f]
+    return out
 
 
 def case_by_child(node: OrgNode, period: Period) -> list[dict]:
@@ -160,7 +259,9 @@ def _scored(nodes: list[OrgNode], axis: str, period: Period, weights: dict) -> l
         if not s or not s["received"]:
             continue
         r = rates(s)
-        rows.append({"node": n, **s, **r, "score": composite(r, weights)})
+        rows.append(
+            {"node": n, **s, **r, "rate_list": list(r.values()), "score": composite(r, weights)}
+        )
     rows.sort(key=lambda x: (x["score"] is None, -(x["score"] or 0), x["node"].code))
     for i, row in enumerate(rows, 1):
         row["rank"] = i
@@ -200,8 +301,8 @@ def activities_in(node: OrgNode, period: Period | None = None, kind: str = ""):
     return qs
 
 
-def activity_figures(node: OrgNode, period: Period) -> dict:
-    qs = activities_in(node, period)
+def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
+    qs = activities_in(node, period, kind)
     by_kind = {
         r["kind"]: r
         for r in qs.values("kind").annotate(
@@ -412,7 +513,7 @@ def highlight_candidates(node: OrgNode, period: Period):
         .exclude(highlights="")
         .filter(submitted_at__date__gte=period.start, submitted_at__date__lt=period.end)
         .select_related("unit", "commitment")
-        .order_by("-submitted_at")[:100]
+        .order_by("-submitted_at")[:40]
     )
     return [(r, r.pk in picked) for r in qs]
 

@@ -170,20 +170,15 @@ def rectification_sentence(node: OrgNode) -> list[Part] | None:
     if not any(r["problems"] for r in rect):
         return None
     url = sel.commitment_list_url(node, kind="rectification")
-    parts: list[Part] = []
+    done_url = sel.commitment_list_url(node, kind="rectification", state="finished")
+    parts: list[Part] = ["检视问题："]
     for i, r in enumerate(rect):
-        parts += ["，" if i else "", f"{r['label']}检视问题", Num(r["problems"], url), "条"]
-    parts.append("；")
+        parts += ["、" if i else "", r["label"], Num(r["problems"], url), "条"]
+    parts.append("；制定整改措施：")
     for i, r in enumerate(rect):
-        parts += [
-            "，" if i else "",
-            f"针对{r['label']}的问题制定整改措施",
-            Num(r["measures"], url),
-            "条、已完成",
-            Num(r["done"], sel.commitment_list_url(node, kind="rectification", state="finished")),
-            "条",
-        ]
-    parts.append("。")
+        parts += ["、" if i else "", r["label"], Num(r["measures"], url), "条"]
+    total = sum(r["done"] for r in rect)
+    parts += ["，已完成整改", Num(total, done_url), "条。"]
     return parts
 
 

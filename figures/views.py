@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,9 +29,21 @@ from .sentences import all_sentences
 PAGE = 50
 
 
+# Who reads figures: the working roles. Volunteers have a light account and the
+# discipline inspection reads referrals only (supervision).
+FIGURE_ROLES = (
+    Role.OFFICE,
+    Role.UNIT_HANDLER,
+    Role.UNIT_HEAD,
+    Role.GRID_WORKER,
+    Role.INSPECTOR,
+)
+
+
 def _context(request):
     """The node (through access) and the period every figures page is asked for."""
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     node_id = request.GET.get("node") or request.POST.get("node")
     node = access.access_node(actor, node_id) if node_id else sel.default_node(actor)
     period = parse_period(request.GET.get("period") or request.POST.get("period"))
@@ -60,7 +73,9 @@ def dashboard(request):
     by_category = sel.case_by_category(node, period)
     by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
     rank_kind = "places" if by_child else "units"
-    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month else []
+    # A unit sees only its own figures: no ranking of others to show it against.
+    is_unit = sel.axis_for(node) == Axis.UNIT
+    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month and not is_unit else []
     unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
     export = request.GET.get("export")
     if export:
@@ -287,10 +302,10 @@ def activities(request):
                 a.groups_visited,
                 a.problems_collected,
                 a.suggestions_collected,
-                a.case_links.count(),
+                a.linked_cases,
                 str(a.recorded_by or ""),
             ]
-            for a in qs.iterator()
+            for a in qs.annotate(linked_cases=Count("case_links")).iterator()
         )
         return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
     before = request.GET.get("before")
@@ -311,7 +326,7 @@ def activities(request):
             "kinds": ActivityKind.choices,
             "rows": rows,
             "next_before": rows[-1].pk if more else None,
-            "totals": sel.activity_figures(node, period),
+            "totals": sel.activity_figures(node, period, kind),
             "query": request.GET.urlencode(),
         },
     )
@@ -368,6 +383,7 @@ def activity_new(request):
 @login_required
 def activity_detail(request, pk: int):
     actor = access.require_staff(request.user)
+    access.require_role(actor, *FIGURE_ROLES)
     activity = services.access_activity(actor, pk)
     errors = {}
     if request.method == "POST":
@@ -447,7 +463,6 @@ def _export_cases(actor, qs, title):
     from cases.masking import mask_name, mask_phone, public_place
     from cases.models import CaseContact
     from cases.services import can_view_contact
-
     from tracking.services import personal_data_access_log
 
     rows = []

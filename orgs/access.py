@@ -88,9 +88,12 @@ def scope_tracked(actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     node = actor.node
     co_through = queryset.model.co_units.through
     co_field = f"{queryset.model._meta.model_name}_id"
+    # IN (subtree ids) rather than joins on the path: the item table stays the only
+    # table in FROM, so its own indexes drive filters, ordering and keyset paging.
+    subtree_ids = OrgNode.objects.filter(subtree_q(node)).values("id")
     condition = (
-        subtree_q(node, "place")
-        | subtree_q(node, "owner_unit")
+        Q(place_id__in=subtree_ids)
+        | Q(owner_unit_id__in=subtree_ids)
         | Exists(co_through.objects.filter(**{co_field: OuterRef("pk")}, orgnode_id=node.pk))
     )
     for grant in _extra_grants:

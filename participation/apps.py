@@ -88,4 +88,4 @@ class ParticipationConfig(AppConfig):
         if register_converter is not None:
             from .services import microwish_create_from_case
 
-            register_converter("microwish", microwish_create_from_case)
+            register_converter("microwish", microwish_create_from_case, "微心愿")

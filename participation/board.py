@@ -181,14 +181,15 @@ def commitment_page(request: HttpRequest, pk: int) -> HttpResponse:
     kind = registry.kind_for(type(item))
     reports = []
     if hasattr(item, "reports"):
-        reports = list(
-            item.reports.filter(status="approved")
-            .order_by("-period_start")[:12]
-            .values("period", "kind", "percent", "narrative", "highlights", "approved_at")
-        )
-        for r in reports:
-            r["narrative"] = scrub_text(r["narrative"])
-            r["highlights"] = scrub_text(r["highlights"])
+        for r in item.reports.filter(status="approved").order_by("-period_start")[:12]:
+            reports.append(
+                {
+                    "period": r.period_label,
+                    "percent": r.percent,
+                    "narrative": scrub_text(r.narrative),
+                    "highlights": scrub_text(r.highlights),
+                }
+            )
     ct = ContentType.objects.get_for_model(type(item))
     return render(
         request,
@@ -284,19 +285,27 @@ def case_results_page(request: HttpRequest) -> HttpResponse:
     town = OrgNode.objects.filter(pk=_int(request.GET.get("town")) or 0, kind="town").first()
     qs = (
         model.objects.filter(is_public=True, state__in=("replied", "rated", "closed"))
-        .select_related("place", "owner_unit", "category")
+        .select_related("place", "owner_unit", "category", "contact")
         .order_by("-replied_at", "-id")
     )
     if town:
         qs = qs.filter(access.subtree_q(town, "place"))
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+
+    def clean(case, text: str) -> str:
+        # Read only to mask: the requester's own name and address never reach the page.
+        contact = getattr(case, "contact", None)
+        names = (contact.name,) if contact else ()
+        secrets = (case.address, contact.id_number if contact else "")
+        return scrub_text(text, names=names, secrets=secrets)
+
     rows = [
         {
-            "title": scrub_text(getattr(c, "display_title", "") or c.title or ""),
+            "title": clean(c, getattr(c, "display_title", "") or c.title or ""),
             "place": masking.public_place(c.place),
             "unit": c.owner_unit.name if c.owner_unit_id else "",
             "category": c.category.name if c.category_id else "",
-            "result": scrub_text(c.result or ""),
+            "result": clean(c, c.result or ""),
             "state": c.state_label,
             "replied_at": c.replied_at,
             "s": c.rating_satisfied,

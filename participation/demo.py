@@ -356,6 +356,7 @@ def _polls(rng: random.Random, office: User) -> str:
         )
         services.poll_open(actor=office, poll=poll)
         _demo_ballots(rng, poll, 180, weights=[30, 22, 26, 10, 7, 5])
+    _commitment_poll(rng, office, now)
     old = f"{now.year}年民生实事项目网络比选"
     if not Poll.objects.filter(title=old).exists():
         poll = services.poll_create(
@@ -377,6 +378,41 @@ def _polls(rng: random.Random, office: User) -> str:
     return f"{Poll.objects.count()} 个比选"
 
 
+def _commitment_poll(rng: random.Random, office: User, now) -> None:
+    """比项目: residents pick the year's best finished commitments (options link to them)."""
+    try:
+        from commitments.models import Commitment
+    except ImportError:
+        return
+    title = f"{now.year}年度群众最满意民生实事项目网络比选"
+    if Poll.objects.filter(title=title).exists():
+        return
+    done = list(
+        Commitment.objects.filter(state__in=("completed", "accepted", "closed"))
+        .select_related("owner_unit")
+        .order_by("-is_flagship", "id")[:6]
+    )
+    if len(done) < 2:
+        return
+    poll = services.poll_create(
+        actor=office,
+        title=title,
+        description="从今年已完成的民生实事项目中，选出您最满意的一项。",
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=20),
+    )
+    for c in done:
+        services.poll_option_add(
+            actor=office,
+            poll=poll,
+            title=c.title,
+            description=f"责任单位：{c.owner_unit.name}" if c.owner_unit_id else "",
+            target=c,
+        )
+    services.poll_open(actor=office, poll=poll)
+    _demo_ballots(rng, poll, 120, weights=[25, 20, 18, 15, 12, 10])
+
+
 def _demo_ballots(rng: random.Random, poll: Poll, n: int, weights: list[int]) -> None:
     """Demo ballots written directly: going through SMS verification would text phones."""
     options = list(poll.options.all())
@@ -389,6 +425,30 @@ def _demo_ballots(rng: random.Random, poll: Poll, n: int, weights: list[int]) ->
     Poll.objects.filter(pk=poll.pk).update(vote_count=F("vote_count") + n)
 
 
+def _project_ratings(rng: random.Random) -> int:
+    """Residents' faces on finished projects (民生实事墙)."""
+    try:
+        from commitments.models import Commitment
+    except ImportError:
+        return 0
+    from django.contrib.contenttypes.models import ContentType
+
+    from tracking.models import Rating
+
+    ct = ContentType.objects.get_for_model(Commitment)
+    if Rating.objects.filter(item_type=ct, source="wall").exists():
+        return 0
+    n = 0
+    for c in Commitment.objects.filter(state__in=("completed", "accepted", "closed")).order_by(
+        "id"
+    ):
+        for k in range(rng.randint(2, 14)):
+            value = rng.choices(["satisfied", "neutral", "unsatisfied"], weights=[10, 3, 1])[0]
+            rating_record(item=c, value=value, rater=f"demo-wall-{c.pk}-{k}", source="wall")
+            n += 1
+    return n
+
+
 def seed() -> str:
     rng = random.Random(11)
     office = User.objects.get(username="office")
@@ -398,7 +458,8 @@ def seed() -> str:
     polls = _polls(rng, office)
     w = _wishes(rng, office, people)
     o = _orders(rng, office, teams, menu)
+    r = _project_ratings(rng)
     return (
         f"{len(teams)} 支队伍，{len(menu)} 项服务菜单，{polls}，"
-        f"新增微心愿 {w} 个，新增志愿服务订单 {o} 个"
+        f"新增微心愿 {w} 个，新增志愿服务订单 {o} 个，新增项目评价 {r} 条"
     )

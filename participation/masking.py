@@ -28,8 +28,16 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-def scrub_text(text: str) -> str:
-    """Mask phone and ID numbers inside free text meant for a public page."""
-    text = _ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text or "")
+def scrub_text(text: str, *, names: tuple[str, ...] = (), secrets: tuple[str, ...] = ()) -> str:
+    """Mask phone and ID numbers inside free text meant for a public page; also the
+    requester's own name (-> 张**) and other known private strings (address) if given."""
+    text = text or ""
+    for secret in secrets:
+        if secret and len(secret) >= 2:
+            text = text.replace(secret, "***")
+    for name in names:
+        if name and len(name) >= 2:
+            text = text.replace(name, mask_name(name))
+    text = _ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****", text)

@@ -69,6 +69,7 @@ def poll_results(poll: Poll) -> list[dict]:
             "votes": o.votes,
             "percent": round(o.votes * 100 / total, 1) if total else 0,
             "leading": bool(top) and o.votes == top,
+            "url": public_url(o.target) if o.target_id else "",
         }
         for o in options
     ]
@@ -139,8 +140,13 @@ def volunteer_account(user: User) -> dict:
 # --- the rating wall -----------------------------------------------------------
 
 
+# The wall shows the public's items: projects and wishes. A resident's own case is
+# rated by that resident through the cases app, not by the whole county.
+WALL_KINDS = ("commitments.commitment", "participation.microwish")
+
+
 def wall_kinds() -> list:
-    labels = getattr(settings, "PARTICIPATION_WALL_KINDS", None)
+    labels = getattr(settings, "PARTICIPATION_WALL_KINDS", WALL_KINDS)
     out = []
     for kind in registry.kinds():
         label = kind.model._meta.label_lower
@@ -169,10 +175,12 @@ def public_url(item) -> str:
     return reverse(name, args=[item.pk]) if name else ""
 
 
-def wall_items(limit: int = 60) -> list[dict]:
+def wall_items(limit: int = 60, kind_label: str = "") -> list[dict]:
     """Finished public items with their three faces, most rated first."""
     rows = []
     for kind in wall_kinds():
+        if kind_label and kind.model._meta.model_name != kind_label:
+            continue
         qs = _finished(kind).select_related("place", "owner_unit")
         qs = qs.annotate(
             n=models_sum("rating_satisfied", "rating_neutral", "rating_unsatisfied")

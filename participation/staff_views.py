@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import DomainError, NotFound
 from orgs import access
@@ -203,7 +204,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def order(request: HttpRequest, pk: int) -> HttpResponse:
     order = access.access_tracked(request.user, VolunteerOrder.objects.all(), pk)
-    back = request.POST.get("next") or reverse("participation:staff-order", args=[pk])
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("participation:staff-order", args=[pk])
     if request.method == "POST":
         action, note = request.POST.get("action"), request.POST.get("note", "")
         if action == "dispatch":

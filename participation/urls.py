@@ -17,6 +17,7 @@ urlpatterns = [
     path("polls/<int:pk>/results/", views.poll_results, name="poll-results"),
     path("wishes/", views.wishes, name="wishes"),
     path("wishes/new/", views.wish_new, name="wish-new"),
+    path("places/villages/", views.villages, name="villages"),
     path("wishes/<int:pk>/", views.wish, name="wish"),
     path("volunteer/", views.menu, name="menu"),
     path("volunteer/order/<int:menu_id>/", views.order_new, name="order-new"),

@@ -22,6 +22,7 @@ from django_ratelimit.core import is_ratelimited
 
 from core import sms
 from core.errors import DomainError, NotFound
+from orgs import access
 from orgs.models import OrgNode
 from tracking import registry
 from tracking.models import Evidence, RatingValue
@@ -80,18 +81,41 @@ def _post_guard(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _villages() -> list[dict]:
-    """Towns with their villages for the place pickers (cached: the tree rarely changes)."""
-    data = cache.get("participation:villages")
+def _villages(town_id) -> list[tuple[int, str]]:
+    """The villages of one town, for the two-step place picker (cached)."""
+    try:
+        town_id = int(town_id)
+    except (TypeError, ValueError):
+        return []
+    key = f"participation:villages:{town_id}"
+    data = cache.get(key)
     if data is None:
-        towns = OrgNode.objects.filter(kind=OrgNode.Kind.TOWN).order_by("path")
-        villages = OrgNode.objects.filter(kind=OrgNode.Kind.VILLAGE).order_by("path")
-        by_town: dict[str, list] = {}
-        for v in villages:
-            by_town.setdefault(v.path[: -OrgNode.steplen], []).append((v.pk, v.name))
-        data = [{"name": t.name, "villages": by_town.get(t.path, [])} for t in towns]
-        cache.set("participation:villages", data, 600)
+        town = OrgNode.objects.filter(pk=town_id, kind=OrgNode.Kind.TOWN).first()
+        data = (
+            list(
+                OrgNode.objects.filter(access.subtree_q(town), kind=OrgNode.Kind.VILLAGE)
+                .order_by("path")
+                .values_list("pk", "name")
+            )
+            if town
+            else []
+        )
+        cache.set(key, data, 600)
     return data
+
+
+def _place_ctx(data) -> dict:
+    return {"towns": _towns(), "villages": _villages(data.get("town"))}
+
+
+@require_GET
+def villages(request: HttpRequest) -> HttpResponse:
+    """htmx: the village options of the chosen town."""
+    return render(
+        request,
+        "participation/_village_options.html",
+        {"villages": _villages(request.GET.get("town")), "form": {}},
+    )
 
 
 def _node_or_none(raw) -> OrgNode | None:
@@ -109,11 +133,15 @@ def _towns():
 
 
 def wall(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.wall_items(limit=200), 12).get_page(request.GET.get("page"))
+    kinds = {k.model._meta.model_name: k.label for k in selectors.wall_kinds()}
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else ""
+    items = selectors.wall_items(limit=200, kind_label=kind)
+    page = Paginator(items, 12).get_page(request.GET.get("page"))
     return render(
         request,
         "participation/wall.html",
-        {"page": page, "units": selectors.wall_units()[:30]},
+        {"page": page, "units": selectors.wall_units()[:30], "kinds": kinds, "kind": kind},
     )
 
 
@@ -268,7 +296,7 @@ def wish(request: HttpRequest, pk: int) -> HttpResponse:
         "participation/wish.html",
         {
             "wish": wish,
-            "text": scrub_text(wish.text),
+            "text": _wish_text(wish),
             "timeline": timeline_for(wish, public_only=True),
             "can_claim": can_claim,
             "is_claimant": is_claimant,
@@ -282,12 +310,21 @@ def wish(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _wish_text(wish: MicroWish) -> str:
+    contact = getattr(wish, "contact", None)
+    if contact is None:
+        return scrub_text(wish.text)
+    return scrub_text(wish.text, names=(contact.name,), secrets=(contact.address,))
+
+
 def wish_new(request: HttpRequest) -> HttpResponse:
     if limited := _post_guard(request):
         return limited
-    ctx: dict = {"errors": {}, "form": request.POST, "villages": _villages(), "done": None}
+    ctx: dict = {"errors": {}, "form": request.POST, "done": None, **_place_ctx(request.POST)}
     if request.method == "POST":
-        if request.POST.get("action") == "send_code":
+        if request.POST.get("action") == "pick_town":
+            pass  # no JavaScript: the page comes back with the town's villages
+        elif request.POST.get("action") == "send_code":
             ctx["sent"], ctx["errors"] = _send_code(request, services.PURPOSE_WISH)
         else:
             try:
@@ -329,9 +366,11 @@ def order_new(request: HttpRequest, menu_id: int) -> HttpResponse:
     if limited := _post_guard(request):
         return limited
     item = get_object_or_404(MenuItem, pk=menu_id, is_active=True)
-    ctx: dict = {"item": item, "errors": {}, "form": request.POST, "villages": _villages()}
+    ctx: dict = {"item": item, "errors": {}, "form": request.POST, **_place_ctx(request.POST)}
     if request.method == "POST":
-        if request.POST.get("action") == "send_code":
+        if request.POST.get("action") == "pick_town":
+            pass  # no JavaScript: the page comes back with the town's villages
+        elif request.POST.get("action") == "send_code":
             ctx["sent"], ctx["errors"] = _send_code(request, services.PURPOSE_ORDER)
         else:
             try:

@@ -8,7 +8,9 @@ second run, and checks/visits are only made when none exist yet.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orgs.models import OrgNode, User
@@ -53,8 +55,17 @@ def _place_on_rungs(today) -> int:
     moved = 0
     for kind in registry.kinds():
         model = kind.model
+        ct = ContentType.objects.get_for_model(model)
+        # Items reopened by the demo's own checks and visits stay out, so a second
+        # run picks the same items.
+        reopened = TimelineEntry.objects.filter(
+            item_type=ct,
+            item_id=OuterRef("pk"),
+            action__in=["supervision.spot_check", "supervision.return_visit"],
+        )
         candidates = list(
             model.objects.filter(state__in=kind.open_states, owner_unit__isnull=False)
+            .exclude(Exists(reopened))
             .order_by("pk")
             .values_list("pk", flat=True)[: PER_RUNG * 5]
         )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.bulk import insert_many
-from orgs.models import Role, User
+from orgs.models import OrgNode, Role, User
 from tracking import workdays
 from tracking.models import EscalationLevel
 from tracking.registry import TrackedKind
@@ -71,12 +71,19 @@ def unit_staff(unit_ids: Iterable[int]) -> dict[int, list[User]]:
     return out
 
 
-def discipline_staff() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, roles__code=Role.DISCIPLINE)
+def discipline_staff() -> list[tuple[User, str]]:
+    """Discipline-inspection users and the path of the subtree they oversee (a commission
+    filed as a department oversees its county: selectors.jurisdiction)."""
+    out = []
+    for user in (
+        User.objects.filter(is_active=True, roles__code=Role.DISCIPLINE, node__isnull=False)
+        .select_related("node")
         .distinct()
-        .only("id", "username", "phone")
-    )
+    ):
+        node = user.node
+        path = node.path[: -OrgNode.steplen] if node.kind == OrgNode.Kind.DEPARTMENT else node.path
+        out.append((user, path or node.path))
+    return out
 
 
 # A unit that gets more than this many items on one rung in one run is told once,
@@ -279,16 +286,32 @@ def escalate(
                 body, url = note, item_url(pk)
             out += [(u, title, body, url, ct, pk, level) for u in users]
     if referred:
-        discipline = discipline_staff()
+        # Each commission hears of the referrals in the subtree it oversees.
+        paths = dict(
+            OrgNode.objects.filter(
+                pk__in={unit_of[pk] for pk in referred if unit_of[pk]}
+            ).values_list("pk", "path")
+        )
         referrals_url = reverse("supervision:referrals")
-        if len(referred) > DIGEST_OVER:
-            title = f"【移送纪委】新移送{kind.label}{len(referred)}件"
-            out += [(u, title, note, referrals_url, ct, None, level) for u in discipline]
-        else:
-            more = _titles(kind, referred)
-            for pk in referred:
-                title = f"【移送纪委】{kind.label}：{more.get(pk) or f'#{pk}'}"
-                out += [(u, title, note, referrals_url, ct, pk, level) for u in discipline]
+        for user, scope in discipline_staff():
+            mine = [pk for pk in referred if paths.get(unit_of[pk], "").startswith(scope)]
+            if len(mine) > DIGEST_OVER:
+                title = f"【移送纪委】新移送{kind.label}{len(mine)}件"
+                out.append((user, title, note, referrals_url, ct, None, level))
+                continue
+            more = _titles(kind, mine) if mine else {}
+            out += [
+                (
+                    user,
+                    f"【移送纪委】{kind.label}：{more.get(pk) or f'#{pk}'}",
+                    note,
+                    referrals_url,
+                    ct,
+                    pk,
+                    level,
+                )
+                for pk in mine
+            ]
     notify(out, outside=level >= EscalationLevel.NOTICE)
     return len(pks)
 

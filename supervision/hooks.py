@@ -18,6 +18,8 @@ side, e.g. supervision/integrations.py). `extra` wins. All keys are optional:
 - "return_visits": True if closed items of the kind get return visits (回访).
 - "detail_url": callable(item) -> str, the staff page of an item.
 - "title": callable(item) -> str (default: item.title or str(item)).
+- "title_field": the column bulk notifications take titles from (default "title").
+- "flagged_q": Q of items the owning app hands to supervision (shown on the board).
 """
 
 from __future__ import annotations

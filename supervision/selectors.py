@@ -113,6 +113,13 @@ def board(actor: User) -> dict:
                 ],
             }
         )
+    # Items their own app hands to supervision (e.g. a case rated unsatisfied twice).
+    flagged = []
+    for kind in registry.kinds():
+        q = hooks.get(kind, "flagged_q")
+        if q is not None:
+            n = access.scope_tracked(actor, kind.model.objects.filter(q)).count()
+            flagged.append((kind.label, n))
     names = dict(OrgNode.objects.filter(pk__in=[u for u in units if u]).values_list("pk", "name"))
     ranked = [
         {"unit_id": uid, "name": names.get(uid, "未交办"), **row}
@@ -125,6 +132,7 @@ def board(actor: User) -> dict:
         "totals": totals,
         "levels": [(lv, label, levels_total[lv]) for lv, label in EscalationLevel.choices],
         "units": ranked,
+        "flagged": flagged,
     }
 
 

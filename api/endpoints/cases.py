@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Header, Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -22,7 +21,7 @@ from tracking import services as kernel
 from tracking.selectors import timeline_for
 
 from ..auth import actor_of
-from ..schemas import Id, NodeRef, Text
+from ..schemas import Day, Id, NodeRef, Text, When
 from .common import READ_ERRORS, WRITE_ERRORS
 
 router = Router(tags=["群众诉求"])
@@ -136,8 +135,8 @@ class CaseFilterQuery(Schema):
     category: Annotated[Text, Field(max_length=20)] | None = Field(None, description="分类编码")
     place: Id | None = Field(None, description="所在地节点 id（含下级）")
     unit: Id | None = Field(None, description="责任单位节点 id")
-    date_from: dt.date | None = Field(None, description="收集日期起")
-    date_to: dt.date | None = Field(None, description="收集日期止")
+    date_from: Day | None = Field(None, description="收集日期起")
+    date_to: Day | None = Field(None, description="收集日期止")
     overdue: bool = False
     flagged: bool = False
     q: Annotated[Text, Field(max_length=100)] | None = Field(None, description="文字或查询码")
@@ -163,7 +162,7 @@ class CaseIn(Schema):
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
     name: Annotated[Text, Field(max_length=50)] = ""
     phone: Annotated[Text, Field(max_length=20)] = ""
-    collected_at: dt.datetime | None = None
+    collected_at: When | None = None
     external_source: Annotated[Text, Field(max_length=32)] = ""
     external_ref: Annotated[Text, Field(max_length=64)] = ""
 
@@ -183,7 +182,7 @@ class MergeIn(Schema):
 
 class DispatchIn(Schema):
     unit: Annotated[Text, Field(max_length=32)] = Field(description="承办单位 id 或编码")
-    deadline: dt.date | None = Field(None, description="完成时限；省略则按分类默认工作日")
+    deadline: Day | None = Field(None, description="完成时限；省略则按分类默认工作日")
     note: Annotated[Text, Field(max_length=2000)] = ""
 
 
@@ -469,6 +468,3 @@ def case_flag(request: HttpRequest, case_id: CaseId, payload: ReasonIn):
 @router.post("/cases/{case_id}/close", response={200: CaseOut, **WRITE_ERRORS}, summary="销号")
 def case_close(request: HttpRequest, case_id: CaseId, payload: NoteIn):
     return _act(request, case_id, services.case_close, note=payload.note)
-
-
-__all__ = ["router", "timezone"]

@@ -186,3 +186,10 @@ def test_node_children_filter(key_client, node):
     rows = c.get(f"/api/nodes?parent={t01.pk}&limit=500").json()["items"]
     assert rows and all(r["parent_id"] == t01.pk for r in rows)
     assert OrgNode.objects.get_parent(OrgNode.objects.get(pk=rows[0]["id"])) == t01
+
+
+def test_docs_page_serves_its_own_assets(client):
+    r = client.get("/api/docs")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()

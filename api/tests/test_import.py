@@ -295,3 +295,26 @@ def test_upload_page_shows_row_errors_and_polls_while_running(client, office, tm
 def test_upload_page_is_for_the_office(client, make_user):
     client.force_login(make_user("D05", Role.UNIT_HANDLER))
     assert client.get("/imports/").status_code == 403
+
+
+def test_imported_cases_are_searchable(tmp_path, rows):
+    import textintel
+
+    call_command(
+        "import_cases",
+        str(write_csv(tmp_path, HEADER, rows)),
+        "--node",
+        "T01",
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
+    case = Case.objects.get(external_ref="RX2026002")
+    assert textintel.search_ids("case", "杂物") == [case.pk]
+    assert textintel.search_ids("case", "路灯") == [Case.objects.get(external_ref="RX2026001").pk]
+
+
+def test_deployment_mapping_from_settings(tmp_path, settings):
+    settings.API_IMPORT_COLUMNS = {"内容": "群众诉求", "编号": "流水号"}
+    path = write_csv(tmp_path, ["流水号", "群众诉求"], [["L1", "公交站台破损"]])
+    call_command("import_cases", str(path), "--node", "C", "--no-progress", stdout=io.StringIO())
+    assert Case.objects.get(external_ref="L1").text == "公交站台破损"

@@ -125,6 +125,31 @@ def test_replica_router_only_inside_replica_reads():
         assert router.allow_migrate("default", "orgs") is True
 
 
+def test_replica_middleware_routes_only_listed_get_views(monkeypatch, rf):
+    from django.http import HttpResponse
+    from django.urls import resolve
+
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+    seen: list[str] = []
+
+    def view_stack(request):
+        middleware.process_view(request, None, (), {})
+        seen.append(replica.read_alias())
+        return HttpResponse()
+
+    middleware = replica.ReplicaReadsMiddleware(view_stack)
+    for method, path in [
+        ("get", "/staff/cases/"),  # the case list: listed
+        ("post", "/staff/cases/"),  # a POST never
+        ("get", "/staff/cases/inbox/"),  # an action queue: not listed
+    ]:
+        request = getattr(rf, method)(path)
+        request.resolver_match = resolve(path)
+        middleware(request)
+        assert replica.read_alias() == "default"  # reset after the response
+    assert seen == ["replica", "default", "default"]
+
+
 def test_whole_tiny_run_on_this_database(monkeypatch):
     """One tiny benchmark run end to end on the suite's database engine."""
     from bench import run
@@ -152,6 +177,14 @@ def test_whole_tiny_run_on_this_database(monkeypatch):
     )
     fig = result["figures"][db]
     assert fig["dataset"]["tree"]["nodes"] > 50
+    assert fig["dataset"]["cases"]["cases"] == dataset.TINY.cases
+    assert fig["dataset"]["commitments"]["commitments"] == dataset.TINY.commitments
+    # Workers were killed mid-way; every acknowledged submission is stored exactly once.
+    assert fig["no_loss"]["workers_killed"] == 2
+    assert fig["no_loss"]["acknowledged"] > 0
+    assert fig["no_loss"]["lost_or_doubled"] == 0
+    assert fig["throughput"]["submit"]["ok"] > 0 and fig["throughput"]["ratio"] > 0
+    assert all(v.get("statuses") == {"200": 3} for v in fig["pages"].values()), fig["pages"]
     assert fig["throughput"]["healthz"]["ok"] > 0
     assert fig["periodic"]["idempotent"] is True
     names = [t["name"] for t in result["targets"]]

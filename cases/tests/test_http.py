@@ -287,3 +287,141 @@ def test_home_panels_show_counts(client, submit, office):
 
 def test_services_importable_for_other_apps():
     assert callable(services.register_converter)
+
+
+def test_case_page_shows_working_days_and_fallback_notice(client, submit, office, node):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tracking import workdays
+
+    case = submit()
+    deadline = workdays.add_working_days(timezone.localdate(), 5)
+    services.case_dispatch(actor=office, case=case, unit=node("D05"), deadline=deadline)
+    client.force_login(office)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "剩余5个工作日" in body
+    far = dt.date(2031, 3, 3)
+    Case.objects.filter(pk=case.pk).update(deadline=far)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "2031年法定节假日尚未由管理员录入" in body
+    listing = client.get(reverse("cases:list")).content.decode()
+    assert "2031年法定节假日尚未由管理员录入" in listing
+    past = workdays.add_working_days(timezone.localdate(), -3)
+    Case.objects.filter(pk=case.pk).update(deadline=past)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "已超期3个工作日" in body
+
+
+def test_sms_code_endpoint_and_limit(client, settings):
+    from core import sms
+
+    settings.CASES_RATE_SMS_PHONE = "1/h"
+    r = client.post(reverse("cases:send-sms"), {"phone": "13700002222"})
+    assert r.status_code == 200 and r.json()["ok"]
+    assert sms.last_code_for("13700002222")
+    r = client.post(reverse("cases:send-sms"), {"phone": "13700002222"})
+    assert r.status_code == 429
+    r = client.post(reverse("cases:send-sms"), {"phone": "abc"})
+    assert r.status_code == 400 and "手机号" in r.json()["message"]
+
+
+def test_evidence_link_needs_valid_signature(client, node):
+    r = client.post(reverse("cases:submit"), {**form(node), "photos": [jpeg_with_exif()]})
+    assert r.status_code == 302
+    case = Case.objects.get()
+    body = client.post(
+        reverse("cases:follow"), {"code": case.tracking_code, "last4": "1234"}
+    ).content.decode()
+    import re
+
+    url = re.search(r'src="(/files/[^"]+)"', body).group(1)
+    ok = client.get(url)
+    assert ok.status_code == 200 and ok["Content-Type"] == "image/jpeg"
+    assert client.get(url[:-3] + "xyz/").status_code == 404
+
+
+def test_unit_inbox_counts(client, submit, office, unit_user, node):
+    from django.utils import timezone
+
+    from tracking import workdays
+
+    a = services.case_dispatch(actor=office, case=submit(), unit=node("D05"))
+    b = services.case_dispatch(
+        actor=office,
+        case=submit(),
+        unit=node("D05"),
+        deadline=workdays.add_working_days(timezone.localdate(), 2),
+    )
+    services.case_sign(actor=unit_user, case=b)
+    c = services.case_dispatch(actor=office, case=submit(), unit=node("D05"))
+    Case.objects.filter(pk=c.pk).update(
+        deadline=workdays.add_working_days(timezone.localdate(), -2)
+    )
+    from cases import selectors
+
+    assert selectors.inbox_counts(unit_user) == {"todo": 2, "doing": 1, "soon": 1, "overdue": 1}
+    client.force_login(unit_user)
+    body = client.get(reverse("cases:inbox"), {"tab": "overdue"}).content.decode()
+    assert c.tracking_code in body and a.tracking_code not in body
+    body = client.get(reverse("staff-home")).content.decode()
+    assert "待签收" in body and "已超期" in body
+
+
+def test_follow_guessing_is_limited_per_code(client, submit, settings):
+    settings.CASES_RATE_FOLLOW_CODE = "3/h"
+    case = submit()
+    for guess in ("0000", "0001", "0002"):
+        assert (
+            client.post(
+                reverse("cases:follow"), {"code": case.tracking_code, "last4": guess}
+            ).status_code
+            == 400
+        )
+    r = client.post(reverse("cases:follow"), {"code": case.tracking_code.lower(), "last4": "1234"})
+    assert r.status_code == 429 and "查询过于频繁" in r.content.decode()
+
+
+def test_list_date_filter_pages_by_collected_time(client, make_user, office, node, monkeypatch):
+    import datetime as dt
+
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    grid = make_user("T01V01", Role.GRID_WORKER)
+    made = []
+    for day in (3, 4, 5, 6):
+        made += services.case_intake(
+            actor=grid,
+            channel="visit",
+            collected_at=dt.date(2026, 3, day),
+            items=[{"text": f"三月{day}日走访事项", "place": node("T01V01").pk}],
+        )
+    client.force_login(office)
+    url = reverse("cases:list")
+    q = {"date_from": "2026-03-04", "date_to": "2026-03-06"}
+    body = client.get(url, q).content.decode()
+    assert made[3].tracking_code in body and made[2].tracking_code in body
+    assert made[1].tracking_code not in body and made[0].tracking_code not in body
+    import re
+
+    nxt = re.search(r'after=([^"&]+)"', body).group(1)
+    from urllib.parse import unquote
+
+    body = client.get(url, {**q, "after": unquote(nxt)}).content.decode()
+    assert made[1].tracking_code in body
+    assert made[0].tracking_code not in body and made[3].tracking_code not in body
+
+
+def test_refused_action_is_shown_on_the_case_page(client, submit, office, make_user):
+    case = submit()
+    client.force_login(office)
+    r = client.post(reverse("cases:act", args=[case.pk, "close"]), {"note": "提前销号"})
+    assert r.status_code == 409
+    assert "不能销号" in r.content.decode() and case.tracking_code in r.content.decode()
+    client.force_login(make_user("T01", Role.UNIT_HANDLER))  # sees the case, may not accept it
+    r = client.post(reverse("cases:act", args=[case.pk, "accept"]))
+    assert r.status_code == 403 and "受理" in r.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED

@@ -26,7 +26,11 @@ def test_programme_pages_render(client, office, running, programme):
     client.force_login(office)
     for name in ("programme", "board", "rectification"):
         page = client.get(reverse(f"commitments:{name}", args=[programme.pk]))
-        assert page.status_code == 200 and "老旧小区改造" in page.content.decode() or name == "rectification"
+        assert (
+            page.status_code == 200
+            and "老旧小区改造" in page.content.decode()
+            or name == "rectification"
+        )
     page = client.get(reverse("commitments:programme", args=[programme.pk]) + "?view=unit")
     assert "住房和城乡建设局" in page.content.decode()
     board = client.get(reverse("commitments:board", args=[programme.pk])).content.decode()
@@ -65,12 +69,19 @@ def test_complete_and_accept_through_pages(client, handler, office, running):
 def test_create_form_shows_chinese_errors(client, office, programme, node):
     client.force_login(office)
     url = reverse("commitments:create", args=[programme.pk])
-    response = client.post(url, {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk})
+    response = client.post(
+        url, {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk}
+    )
     assert "请填写完成时限" in response.content.decode()
     assert Commitment.objects.count() == 0
     response = client.post(
         url,
-        {"kind": "project", "title": "新项目", "owner_unit": node("D05").pk, "deadline": "2026-12-31"},
+        {
+            "kind": "project",
+            "title": "新项目",
+            "owner_unit": node("D05").pk,
+            "deadline": "2026-12-31",
+        },
     )
     assert response.status_code == 302 and Commitment.objects.get().title == "新项目"
 
@@ -107,8 +118,12 @@ def test_report_filing_with_photo_and_approval(client, handler, head, running):
 
 def test_photo_of_another_unit_is_404(client, make_user, handler, running):
     slot = ProgressReport.objects.create(
-        programme=running.programme, kind=ReportKind.MONTHLY, commitment=running,
-        unit=running.owner_unit, period="2099-01", period_start=dt.date(2099, 1, 1),
+        programme=running.programme,
+        kind=ReportKind.MONTHLY,
+        commitment=running,
+        unit=running.owner_unit,
+        period="2099-01",
+        period_start=dt.date(2099, 1, 1),
         due_date=dt.date(2099, 1, 26),
     )
     services.report_submit(actor=handler, report=slot, narrative="x", percent=1, photos=[photo()])
@@ -121,7 +136,8 @@ def test_punctuality_page_for_office_only(client, office, handler):
     client.force_login(handler)
     assert client.get(reverse("commitments:punctuality")).status_code == 403
     client.force_login(office)
-    assert "按时报送率" in client.get(reverse("commitments:punctuality")).content.decode()
+    page = client.get(reverse("commitments:punctuality")).content.decode()
+    assert "按时报送率" in page and "<title>报送情况 ·" in page
 
 
 def test_download_and_upload(client, office, running, programme):
@@ -149,3 +165,83 @@ def test_download_and_upload(client, office, running, programme):
 def test_handler_cannot_open_import(client, handler):
     client.force_login(handler)
     assert client.get(reverse("commitments:import")).status_code == 403
+
+
+def test_problem_form_and_measure_link(client, office, programme, node):
+    client.force_login(office)
+    url = reverse("commitments:rectification", args=[programme.pk])
+    response = client.post(url, {"level": "team", "text": "", "unit": node("D05").pk})
+    assert "请填写检视问题" in response.content.decode()
+    response = client.post(url, {"level": "team", "text": "调研不深入", "unit": node("D05").pk})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "调研不深入" in page and "制定整改措施" in page
+    assert "领导班子检视问题1条" in page
+
+
+def test_edit_and_item_list(client, office, running):
+    client.force_login(office)
+    url = reverse("commitments:edit", args=[running.pk])
+    form = client.get(url).content.decode()
+    assert "老旧小区改造" in form
+    response = client.post(
+        url,
+        {
+            "kind": "project",
+            "title": "老旧小区改造（二期）",
+            "owner_unit": running.owner_unit_id,
+            "deadline": "2026-12-31",
+            "target_quantity": "36",
+            "target_unit": "个小区",
+        },
+    )
+    assert response.status_code == 302
+    assert Commitment.objects.get(pk=running.pk).title == "老旧小区改造（二期）"
+    listing = client.get(reverse("commitments:items") + "?state=in_progress").content.decode()
+    assert "老旧小区改造（二期）" in listing
+    assert (
+        "老旧小区改造（二期）"
+        not in client.get(reverse("commitments:items") + "?state=closed").content.decode()
+    )
+
+
+def test_published_items_are_public(running):
+    assert running.is_public
+
+
+def test_import_progress_is_per_user(client, office, make_user):
+    from django.core.cache import cache
+
+    cache.set(f"ledger-import:{office.pk}:abc123", {"stage": "check", "done": 50, "total": 200})
+    client.force_login(office)
+    url = reverse("commitments:import-progress")
+    assert client.get(url + "?token=abc123").json()["done"] == 50
+    client.force_login(make_user("C", Role.OFFICE))
+    assert client.get(url + "?token=abc123").json()["done"] == 0
+
+
+def test_detail_links_source_cases(client, office, running):
+    from commitments.models import CommitmentSourceCase
+
+    CommitmentSourceCase.objects.create(commitment=running, case_id=4242)
+    client.force_login(office)
+    page = client.get(reverse("commitments:detail", args=[running.pk])).content.decode()
+    assert "来源诉求" in page and "4242" in page
+
+
+def test_office_creates_a_programme(client, office, handler):
+    from commitments.models import Programme
+
+    client.force_login(office)
+    url = reverse("commitments:programmes")
+    response = client.post(url, {"name": "", "year": "2027"})
+    assert "请填写清单名称" in response.content.decode()
+    response = client.post(url, {"name": "2027年民生实事项目清单", "year": "2027"})
+    programme = Programme.objects.get(name="2027年民生实事项目清单")
+    assert response.status_code == 302 and programme.monthly_due_day == 25
+    assert programme.weekly_due_weekday == 3
+    response = client.post(url, {"name": "2027年民生实事项目清单", "year": "2027"})
+    assert "已有同名清单" in response.content.decode()
+    client.force_login(handler)
+    response = client.post(url, {"name": "2028年清单", "year": "2028"})
+    assert response.status_code == 403 and not Programme.objects.filter(year=2028).exists()

@@ -222,7 +222,9 @@ def test_report_input_is_checked(running, handler):
 def test_report_for_a_closed_item_is_refused(running, office, handler, inspector):
     item = running()
     slot = _slot(item, due=dt.date(2026, 10, 26), period="2026-10")
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     item = services.commitment_accept(actor=inspector, commitment=item)
     item = services.commitment_close(actor=office, commitment=item)
     with pytest.raises(WorkflowError) as exc:
@@ -233,7 +235,9 @@ def test_report_for_a_closed_item_is_refused(running, office, handler, inspector
 def test_closing_drops_future_slots(running, office, handler, inspector):
     item = running()
     future = _slot(item, due=dt.date(2099, 1, 25), period="2099-01")
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     services.commitment_accept(actor=inspector, commitment=item)
     assert not ProgressReport.objects.filter(pk=future.pk).exists()
 
@@ -257,7 +261,9 @@ def test_weekly_summary_needs_highlights(running, handler, node):
     services.report_slots_generate(today=dt.date(2026, 11, 23))
     weekly = ProgressReport.objects.get(kind=ReportKind.WEEKLY, unit=node("D05"))
     with pytest.raises(InvalidInput) as exc:
-        services.report_submit(actor=handler, report=weekly, narrative="本周推进", today=dt.date(2026, 11, 24))
+        services.report_submit(
+            actor=handler, report=weekly, narrative="本周推进", today=dt.date(2026, 11, 24)
+        )
     assert exc.value.fields == {"highlights": ["周报请填写亮点做法"]}
     report = services.report_submit(
         actor=handler,
@@ -275,12 +281,24 @@ def test_punctuality_counts_per_unit(running, handler, office, node):
     on_time = _slot(item, due=dt.date(2026, 9, 25), period="2026-09")
     late = _slot(item, due=dt.date(2026, 10, 26), period="2026-10")
     _slot(other, due=dt.date(2026, 10, 26), period="2026-10")
-    services.report_submit(actor=handler, report=on_time, narrative="按时", percent=30, today=dt.date(2026, 9, 24))
-    services.report_submit(actor=handler, report=late, narrative="迟了", percent=40, today=dt.date(2026, 10, 28))
+    services.report_submit(
+        actor=handler, report=on_time, narrative="按时", percent=30, today=dt.date(2026, 9, 24)
+    )
+    services.report_submit(
+        actor=handler, report=late, narrative="迟了", percent=40, today=dt.date(2026, 10, 28)
+    )
     services.report_slots_generate(today=dt.date(2026, 11, 1))
+    _slot(item, due=dt.date(2026, 11, 1), period="2026-W44")  # due today, not in yet
     rows = {r["unit__name"]: r for r in selectors.punctuality(office, today=dt.date(2026, 11, 1))}
     d05 = rows["住房和城乡建设局"]
-    assert (d05["due"], d05["on_time"], d05["late"], d05["missing"], d05["rate"]) == (2, 1, 1, 0, 50.0)
+    assert (d05["due"], d05["on_time"], d05["late"], d05["missing"], d05["rate"]) == (
+        3,
+        1,
+        1,
+        0,
+        50.0,
+    )
+    assert d05["pending"] == 1  # due today: counts neither as on time nor as missed
     t01 = rows["城关街道"]
     assert (t01["due"], t01["missing"], t01["rate"]) == (1, 1, 0.0)
     # a unit sees only its own rows

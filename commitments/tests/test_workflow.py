@@ -83,7 +83,9 @@ def test_acceptance_by_the_claimer_is_refused(make_item, office, make_user):
 
 def test_reject_needs_reason_and_goes_back(make_item, office, handler):
     item = _in_progress(make_item, office, handler)
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     with pytest.raises(InvalidInput):
         services.commitment_reject(actor=office, commitment=item, note="")
     item = services.commitment_reject(actor=office, commitment=item, note="照片与现场不符")
@@ -97,7 +99,9 @@ def test_wrong_role_is_refused(make_item, office, handler):
         services.commitment_publish(actor=handler, commitment=item)  # only the office publishes
     item = services.commitment_publish(actor=office, commitment=item)
     item = services.commitment_start(actor=handler, commitment=item)
-    item = services.commitment_complete(actor=handler, commitment=item, note="完成", evidence=[photo()])
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
     with pytest.raises(PermissionDenied):
         services.commitment_accept(actor=handler, commitment=item)  # units do not accept
 
@@ -158,14 +162,21 @@ def test_create_validates_in_chinese_and_saves_nothing(office, programme, node):
 
 def test_update_records_what_changed(make_item, office):
     item = make_item()
-    item = services.commitment_update(actor=office, commitment=item, data={"lead_official": "王县长"})
+    item = services.commitment_update(
+        actor=office, commitment=item, data={"lead_official": "王县长"}
+    )
     assert item.lead_official == "王县长"
     assert "牵头领导" in timeline_for(item).last().note
 
 
 def test_rectification_measures_and_counts(office, programme, node):
     unit = node("D05")
-    counts = {ProblemLevel.TEAM: 2, ProblemLevel.CADRE: 1, ProblemLevel.ORG: 1, ProblemLevel.MEMBER: 1}
+    counts = {
+        ProblemLevel.TEAM: 2,
+        ProblemLevel.CADRE: 1,
+        ProblemLevel.ORG: 1,
+        ProblemLevel.MEMBER: 1,
+    }
     for level, n in counts.items():
         problem = services.problem_create(
             actor=office, programme=programme, level=level, text=f"{level}问题", unit=unit
@@ -192,7 +203,12 @@ def test_rectification_measures_and_counts(office, programme, node):
         services.commitment_create(
             actor=office,
             programme=programme,
-            data={"kind": Kind.RECTIFICATION, "title": "措施", "problem": problem, "owner_unit": unit},
+            data={
+                "kind": Kind.RECTIFICATION,
+                "title": "措施",
+                "problem": problem,
+                "owner_unit": unit,
+            },
         )
     assert set(exc.value.fields) == {"deadline", "responsible_person"}
     data = selectors.rectification_for(office, programme)
@@ -231,3 +247,53 @@ def test_registered_as_tracked_kind():
     kind = registry.kind_for(Commitment)
     assert kind.progress_field == "progress_percent"
     assert "in_progress" in kind.open_states and "closed" in kind.finished_states
+
+
+def test_case_becomes_a_commitment_through_cases(office, programme, node, make_user):
+    cases_services = pytest.importorskip("cases.services")
+    assert "commitment" in cases_services.converter_targets()
+    from taxonomy.models import Category
+
+    text = "村里路灯坏了一大片，晚上出行不安全，希望统一更换。"
+    submit = dict(text=text, kind="request", place=node("T01V01").pk, name="张三丰")
+    case = cases_services.case_submit_public(**submit, phone="13800001234")
+    # no unit and no category yet: the county office is told what to do first
+    with pytest.raises(InvalidInput) as exc:
+        cases_services.case_convert(actor=office, case=case, target="commitment")
+    assert "请先分类或交办" in exc.value.message
+    assert not Commitment.objects.exists()
+    category = Category.objects.get(code="A1C05")  # 城乡融合 → 住房和城乡建设局
+    case = cases_services.case_submit_public(**submit, phone="13800001235", category=category.pk)
+    item = cases_services.case_convert(actor=office, case=case, target="commitment")
+    assert isinstance(item, Commitment) and item.state == "draft"
+    assert list(item.source_cases.values_list("case_id", flat=True)) == [case.pk]
+    assert item.title and item.tasks == text
+    assert item.owner_unit == node("D05") and item.category == category
+    # a town office converting a case in its town owns the draft itself
+    town_office = make_user("T01", Role.OFFICE)
+    case2 = cases_services.case_submit_public(
+        text="小区门口垃圾桶太少。",
+        kind="request",
+        place=node("T01V02").pk,
+        name="李四",
+        phone="13800005678",
+    )
+    item2 = cases_services.case_convert(actor=town_office, case=case2, target="commitment")
+    assert item2.owner_unit == node("T01") and item2.level == "town"
+
+
+def test_supervision_reopen_sends_closed_work_back(make_item, office, handler, inspector):
+    item = _in_progress(make_item, office, handler)
+    item = services.commitment_complete(
+        actor=handler, commitment=item, note="完成", evidence=[photo()]
+    )
+    item = services.commitment_accept(actor=inspector, commitment=item)
+    item = services.commitment_close(actor=office, commitment=item)
+    with pytest.raises(PermissionDenied):
+        services.commitment_reopen(actor=handler, commitment=item, note="x")
+    with pytest.raises(InvalidInput):
+        services.commitment_reopen(actor=inspector, commitment=item, note="")
+    item = services.commitment_reopen(actor=inspector, commitment=item, note="抽查发现整改不彻底")
+    assert item.state == "in_progress" and item.claimed_by is None and item.closed_at is None
+    entry = timeline_for(item).last()
+    assert entry.action == "commitment.supervision_reopen" and entry.is_public

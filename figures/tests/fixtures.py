@@ -29,7 +29,6 @@ import datetime as dt
 import zoneinfo
 
 from cases.models import Case, CaseContact
-
 from orgs.models import OrgNode
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")

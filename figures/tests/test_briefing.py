@@ -81,3 +81,87 @@ def test_briefing_button_is_office_only_and_scoped(cases, node, make_user, clien
         services.briefing_issue(
             actor=make_user("T01", Role.GRID_WORKER), node_id=node("T01").pk, period="2026-10"
         )
+
+
+def _report(node, unit_code="D05", highlights="推行“群众点单、部门接单”服务模式", when=None):
+    from commitments.models import Commitment, Programme, ProgressReport
+
+    prog, _ = Programme.objects.get_or_create(name="2026年测试清单", defaults={"year": 2026})
+    c = Commitment.objects.create(
+        programme=prog,
+        title="老旧小区改造",
+        place=node("C"),
+        owner_unit=node(unit_code),
+        state="in_progress",
+        escalation_level=3,
+        supervision_status="overdue",
+    )
+    return ProgressReport.objects.create(
+        programme=prog,
+        kind="monthly",
+        commitment=c,
+        unit=node(unit_code),
+        period="2026-10",
+        period_start=fx.d(10, 1),
+        due_date=fx.d(10, 25),
+        status="submitted",
+        highlights=highlights,
+        submitted_at=when or fx.at(10, 24),
+    )
+
+
+def test_office_picks_a_highlight_and_it_goes_into_the_briefing(cases, node, make_user, client):
+    report = _report(node)
+    office = make_user("C", Role.OFFICE)
+    client.force_login(office)
+    page = client.get(reverse("figures:briefing"), {"period": "2026-10"}).content.decode()
+    assert "推行“群众点单、部门接单”服务模式" in page
+    r = client.post(reverse("figures:highlight-pick"), {"period": "2026-10", "report": report.pk})
+    assert r.status_code == 302
+    r = client.post(reverse("figures:briefing-download"), {"period": "2026-10"})
+    _doc, text, tables = _read(r.content)
+    assert f"一是{node('D05').name}。推行“群众点单、部门接单”服务模式" in text
+    # the escalated commitment puts its unit under criticism beside D07's case
+    criticised = tables[-1]
+    assert {row[0] for row in criticised[1:]} == {node("D05").name, node("D07").name}
+    assert any("老旧小区改造" in row[2] for row in criticised)
+
+
+def test_highlight_refusals(cases, node, make_user):
+    report = _report(node)
+    empty = _report(node, highlights="")
+    with pytest.raises(PermissionDenied):
+        services.highlight_pick(
+            actor=make_user("D05", Role.UNIT_HEAD), report_id=report.pk, period="2026-10"
+        )
+    with pytest.raises(NotFound):
+        services.highlight_pick(
+            actor=make_user("T01", Role.OFFICE), report_id=report.pk, period="2026-10"
+        )
+    with pytest.raises(InvalidInput):
+        services.highlight_pick(
+            actor=make_user("C", Role.OFFICE), report_id=empty.pk, period="2026-10"
+        )
+    with pytest.raises(InvalidInput):
+        services.highlight_pick(
+            actor=make_user("C", Role.OFFICE), report_id=report.pk, period="2026"
+        )
+    from figures.models import Highlight
+
+    assert Highlight.objects.count() == 0
+
+
+def test_snapshot_job_counts_commitments_and_ladder_idempotently(cases, node):
+    from figures import selectors
+
+    _report(node)
+    first = jobs.snapshot_refresh()
+    assert first["changed_rows"] > 0
+    assert jobs.snapshot_refresh()["changed_rows"] == 0
+    county = selectors.commitment_figures(node("C"))
+    assert county["total"] == 1 and county["overdue"] == 1 and county["ladder"][3] == 1
+    assert county["reports"]["on_time"] == 1 and county["reports"]["punctuality"] == 100.0
+    assert selectors.ladder_figures(node("C"))[3] == 2  # the commitment and case c11
+    assert selectors.ladder_figures(node("T02"))[3] == 0
+    assert selectors.commitment_figures(node("D05"))["total"] == 1
+    assert selectors.commitment_figures(node("T01"))["total"] == 0

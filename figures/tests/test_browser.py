@@ -51,7 +51,7 @@ def test_grid_worker_records_an_activity(live_app, page_at, screenshot_dir):
     page.fill("#f-prob", "5")
     page.fill("#f-sugg", "3")
     page.screenshot(path=str(screenshot_dir / "figures_activity_form_390.png"), full_page=True)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's logout button
     page.wait_for_selector("text=活动已记录")
     assert "浏览器测试座谈会" in page.text_content("h1")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -136,7 +136,9 @@ def test_sentence_numbers_and_links(cases, node, make_user, client):
     assert links and all("node=" in u and "period=2026-10" in u for u in links)
     client.force_login(make_user("C", Role.OFFICE))
     page = client.get(links[0]).content.decode()
-    assert page.count('href="/staff/cases/') == 10
+    inside = ["c1", "c2", "c3", "c5", "c7", "c8", "c9", "c10", "c11", "c12"]
+    assert all(cases[k].tracking_code in page for k in inside)
+    assert not any(cases[k].tracking_code in page for k in ("c4", "c6", "c13"))
 
 
 def test_town_sees_only_its_subtree(cases, node, make_user, client):
@@ -198,3 +200,76 @@ def test_figure_tables_export(cases, node, make_user, client):
     ws = load_workbook(io.BytesIO(r.content)).active
     ranks = [row for row in ws.iter_rows(values_only=True) if row and isinstance(row[0], int)]
     assert [r_[1] for r_ in ranks] == [node("T02").name, t01]
+
+
+def test_live_and_rolled_up_figures_agree(cases, node):
+    county = selectors.case_by_category(node("C"), OCT)  # rollup rows
+    town = selectors.case_by_category(node("T01"), OCT)  # counted live
+    assert sum(r["received"] for r in county) == 11
+    assert sum(r["received"] for r in town) == 10
+    children = {c["node"].code: c["received"] for c in selectors.case_by_child(node("T01"), OCT)}
+    assert children["T01V01"] == 7 and children["T01V02"] == 3  # villages: live
+    trend = selectors.case_trend(node("T01V01"), [fx.d(9, 1), fx.d(10, 1), fx.d(11, 1)])
+    assert [t["received"] for t in trend] == [1, 7, 1]
+    unit = selectors.case_by_category(node("D05"), OCT)
+    assert sum(r["received"] for r in unit) == 5
+
+
+def test_activity_links_the_cases_it_produced(cases, node, make_user):
+    from core.errors import InvalidInput, NotFound
+    from figures import services
+    from figures.models import ActivityCase
+
+    town = make_user("T01", Role.OFFICE)
+    a = services.activity_record(
+        actor=town,
+        date=fx.d(10, 9),
+        place_id=node("T01V01").pk,
+        kind="forum",
+        title="民生实事议事座谈会",
+        problems_collected=2,
+    )
+    codes = [cases["c1"].tracking_code, cases["c12"].tracking_code.lower()]
+    assert services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=codes) == 2
+    assert services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=codes[:1]) == 0
+    with pytest.raises(InvalidInput):  # another town's case reads as unknown
+        services.activity_link_cases(
+            actor=town, activity_id=a.pk, tracking_codes=[cases["c13"].tracking_code]
+        )
+    with pytest.raises(InvalidInput):
+        services.activity_link_cases(actor=town, activity_id=a.pk, tracking_codes=[" "])
+    with pytest.raises(NotFound):
+        services.activity_link_cases(
+            actor=make_user("T02", Role.OFFICE), activity_id=a.pk, tracking_codes=codes
+        )
+    assert ActivityCase.objects.count() == 2
+    f = selectors.activity_figures(node("T01"), OCT)
+    assert f["cases_linked"] == 2 and f["cases_resolved"] == 1  # c1 closed, c12 waiting
+    listed = selectors.drill_cases(town, node("T01"), OCT, measure="resolved", activity=True)
+    assert [c.tracking_code for c in listed] == [cases["c1"].tracking_code]
+
+
+def test_commitment_list_export(cases, node, make_user, client):
+    from commitments.models import Commitment, Programme
+
+    prog = Programme.objects.create(name="2026年清单", year=2026)
+    for i, unit in enumerate(("D05", "D07")):
+        Commitment.objects.create(
+            programme=prog,
+            title=f"项目{i}",
+            place=node("C"),
+            owner_unit=node(unit),
+            state="in_progress",
+        )
+    client.force_login(make_user("D05", Role.UNIT_HEAD))
+    r = client.get(reverse("figures:commitments"), {"export": "1"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    titles = [row[1] for row in ws.iter_rows(values_only=True)]
+    assert "项目0" in titles and "项目1" not in titles
+
+
+def test_volunteers_and_discipline_do_not_read_figures(cases, node, make_user, client):
+    for role, code in ((Role.VOLUNTEER, "T01V01"), (Role.DISCIPLINE, "D23")):
+        client.force_login(make_user(code, role))
+        assert client.get(reverse("figures:dashboard")).status_code == 403
+        assert client.get(reverse("figures:cases"), {"period": "2026-10"}).status_code == 403

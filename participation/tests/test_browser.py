@@ -16,6 +16,9 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PUBLIC_PAGES = [
     "/",
     "/board/",
+    "/board/?status=in_progress",
+    "/board/units/",
+    "/board/cases/",
     "/wall/",
     "/polls/",
     "/wishes/",
@@ -64,11 +67,17 @@ def test_resident_votes_on_a_phone(live_app, page_at, screenshot_dir):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_resident_rates_a_finished_item(live_app, page_at, screenshot_dir):
+def test_resident_rates_a_finished_project(live_app, page_at, screenshot_dir):
     page = page_at(PHONE)
     page.goto(live_app + "/wall/")
     page.screenshot(path=str(screenshot_dir / "wall_390.png"), full_page=True)
-    page.click(".items li .btn >> nth=0")
+    # a finished project from the board: its public page, then the three faces
+    page.goto(live_app + "/board/?status=accepted")
+    page.click(".board-list li h3 a >> nth=0")
+    title = page.text_content("h1").strip()
+    page.screenshot(path=str(screenshot_dir / "commitment_390.png"), full_page=True)
+    before = int(re.search(r"满意 (\d+)", page.text_content(".faces")).group(1))
+    page.click("text=我来评价")
     page.click("label[for=rate-satisfied]")
     page.fill("#f-comment", "办得好，谢谢！")
     page.fill("#f-phone", "13987650002")
@@ -77,6 +86,8 @@ def test_resident_rates_a_finished_item(live_app, page_at, screenshot_dir):
     page.fill("#f-code", _code(page))
     page.click("button:has-text('提交评价')")
     assert "感谢您的评价" in page.text_content("[role=status]")
+    after = int(re.search(r"满意 (\d+)", page.text_content(".faces")).group(1))
+    assert after == before + 1 and title in page.text_content("h1")
 
 
 def test_wishes_list_screenshot(live_app, page_at, screenshot_dir):
@@ -109,6 +120,7 @@ def test_board_weighs_under_300_kb(live_app, page_at):
 def _detail_pages(page, base: str) -> list[str]:
     out = []
     for url, sel in [
+        ("/board/", ".board-list h3 a"),
         ("/polls/", ".items h3 a"),
         ("/wishes/?tab=fulfilled", ".items h3 a"),
         ("/volunteer/", ".items .btn"),

@@ -205,3 +205,12 @@ def test_public_menu_lists_lectures(client, menu_item, lecture):
     page = client.get(reverse("participation:menu")).content.decode()
     assert "党史学习教育专题宣讲" in page and "义诊和健康咨询" in page
     assert MenuItem.objects.count() == 2
+
+
+def test_dispatch_redirect_stays_on_site(client, ordered, office, team):
+    client.force_login(office)
+    r = client.post(
+        reverse("participation:staff-order", args=[ordered.pk]),
+        {"action": "dispatch", "team": team.pk, "next": "https://evil.example/"},
+    )
+    assert r.status_code == 302 and r["Location"].startswith("/")

@@ -40,7 +40,20 @@ def _private_values() -> set[str]:
             values.update(
                 v for v in model.objects.values_list("address", flat=True) if v and len(v) >= 4
             )
-    return values
+    # A two-character requester name may sit inside a public official's name (黄国 in
+    # 黄国平, a 牵头领导); officials, staff and org names are public by design.
+    public = set(apps.get_model("orgs", "User").objects.values_list("full_name", flat=True))
+    public |= set(apps.get_model("orgs", "OrgNode").objects.values_list("name", flat=True))
+    try:
+        public |= set(
+            apps.get_model("commitments", "Commitment").objects.values_list(
+                "lead_official", flat=True
+            )
+        )
+    except LookupError:
+        pass
+    public = {p for p in public if p}
+    return {v for v in values if not any(v in p for p in public)}
 
 
 def _links(html: str) -> list[str]:

@@ -245,3 +245,15 @@ def test_converter_refuses_wrong_role(make_user, node):
     case = SimpleNamespace(pk=1, title="x", text="x", place=node("T01V01"), contact=None)
     with pytest.raises(PermissionDenied):
         services.microwish_create_from_case(actor=handler, case=case)
+
+
+def test_two_step_place_picker(client, node):
+    town, mine, other = node("T01"), node("T01V02"), node("T02V01")
+    page = client.get(reverse("participation:wish-new")).content.decode()
+    assert town.name in page and mine.name not in page  # villages come after the town
+    options = client.get(reverse("participation:villages"), {"town": town.pk}).content.decode()
+    assert f'value="{mine.pk}"' in options and f'value="{other.pk}"' not in options
+    # without JavaScript: the button lists the town's villages, nothing is saved
+    r = client.post(reverse("participation:wish-new"), {"town": town.pk, "action": "pick_town"})
+    assert mine.name in r.content.decode() and "请填写" not in r.content.decode()
+    assert not MicroWish.objects.exists()

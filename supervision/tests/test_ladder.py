@@ -292,6 +292,7 @@ def test_second_run_changes_nothing(make_widget, handler, discipline):
 
 
 def test_run_periodic_runs_the_jobs_under_the_lock(make_widget, settings):
+    settings.PERIODIC_JOBS = [j for j in settings.PERIODIC_JOBS if j.startswith("supervision.")]
     w = make_widget(deadline=days_ago(1))
     report = run_periodic(owner="test")
     assert "supervision.jobs.escalate" in report
@@ -313,3 +314,13 @@ def test_a_backlog_is_notified_as_one_digest(make_widget, handler, node, make_us
     assert Notice.objects.count() == 26  # each item still gets its own notice
     assert fresh(lone).escalation_level == 2
     assert Notification.objects.get(recipient=other).item_id == lone.pk  # one item: told per item
+
+
+def test_referral_is_told_to_the_commission_that_oversees_the_unit(
+    make_widget, discipline, make_user
+):
+    town_commission = make_user("T04", Role.DISCIPLINE)
+    w = make_widget(deadline=days_ago(30))
+    run()
+    assert Notification.objects.filter(recipient=discipline, item_id=w.pk).exists()
+    assert not Notification.objects.filter(recipient=town_commission).exists()

@@ -5,6 +5,7 @@
   var d = JSON.parse(el.textContent);
   var red = "#c8161d", blue = "#1d5bbf", green = "#1a7f37", yellow = "#d89614", grey = "#8a919c";
   var charts = [];
+  var narrow = window.innerWidth < 640;  // phones: legends instead of outside labels
   function make(id, option) {
     var node = document.getElementById(id);
     if (!node) return;
@@ -22,7 +23,7 @@
     legend: { data: ["收到", "办结", "解决率", "满意率"], top: 0 },
     grid: { left: 44, right: 44, top: 36, bottom: 28 },
     xAxis: { type: "category", data: d.trend.months.map(function (m) { return m.replace(/^\d{4}年/, ""); }) },
-    yAxis: [{ type: "value", name: "件" }, { type: "value", name: "%", max: 100, min: 0 }],
+    yAxis: [{ type: "value", name: narrow ? "" : "件" }, { type: "value", name: narrow ? "" : "%", max: 100, min: 0 }],
     series: [
       { name: "收到", type: "bar", data: d.trend.received, itemStyle: { color: blue } },
       { name: "办结", type: "bar", data: d.trend.resolved, itemStyle: { color: green } },
@@ -32,7 +33,9 @@
   });
   make("c-category", {
     tooltip: { trigger: "item", formatter: "{b}：{c}件（{d}%）" },
-    series: [{ type: "pie", radius: ["35%", "65%"], data: d.category, label: { formatter: "{b}", overflow: "truncate", width: 90 } }]
+    legend: narrow ? { type: "scroll", bottom: 0 } : undefined,
+    series: [{ type: "pie", radius: narrow ? ["30%", "58%"] : ["35%", "65%"], center: ["50%", narrow ? "44%" : "50%"], data: d.category,
+      label: narrow ? { show: false } : { formatter: "{b}", overflow: "truncate", width: 90 } }]
   });
   make("c-places", {
     tooltip: { trigger: "axis" },
@@ -63,7 +66,8 @@
   make("c-commit", {
     tooltip: { trigger: "item", formatter: "{b}：{c}项" },
     color: [green, yellow, red, blue],
-    series: [{ type: "pie", radius: ["35%", "65%"], data: d.commitments }]
+    legend: narrow ? { bottom: 0 } : undefined,
+    series: [{ type: "pie", radius: ["35%", "65%"], data: d.commitments, label: { show: !narrow } }]
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

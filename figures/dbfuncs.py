@@ -1,0 +1,45 @@
+"""Local calendar day of a timestamp, computed by the database's own functions.
+
+Django's TruncDate on SQLite calls a Python function per row; over a million cases
+that dominates the rollup. SQLite stores UTC text, so the local day is
+date(col, '+N minutes') with the zone's offset (Asia/Shanghai keeps no DST; zones
+with DST fall back to TruncDate). PostgreSQL converts with AT TIME ZONE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.db.models import DateField, Func
+from django.db.models.functions import TruncDate
+
+
+def _fixed_offset_minutes() -> int | None:
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    offsets = {
+        tz.utcoffset(dt.datetime(2026, m, 1)) for m in (1, 4, 7, 10)
+    }  # one offset all year: no DST
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
+class LocalDate(Func):
+    output_field = DateField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):  # other backends
+        return TruncDate(*self.source_expressions).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        minutes = _fixed_offset_minutes()
+        if minutes is None:
+            return TruncDate(*self.source_expressions).as_sql(compiler, connection, **extra)
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{minutes:+d} minutes')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) AT TIME ZONE %s)::date", (*params, settings.TIME_ZONE)
