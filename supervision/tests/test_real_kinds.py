@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cases.models import Case, CaseContact
-from commitments.models import Commitment, ProgressReport, Programme
+from commitments.models import Commitment, Programme, ProgressReport
 from orgs.models import Role
 from supervision import jobs, selectors, services
 from supervision.models import InspectionGroup, LadderPolicy, Trigger
