@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from core.panels import Panel
@@ -25,8 +26,12 @@ def supervision_panels(actor) -> list[Panel]:
         overdue = at_risk = 0
         for kind in registry.kinds():
             qs = access.scope_tracked(actor, kind.model.objects.filter(state__in=kind.open_states))
-            overdue += qs.filter(supervision_status=SupervisionStatus.OVERDUE).count()
-            at_risk += qs.filter(supervision_status=SupervisionStatus.AT_RISK).count()
+            counts = qs.aggregate(
+                overdue=Count("pk", filter=Q(supervision_status=SupervisionStatus.OVERDUE)),
+                at_risk=Count("pk", filter=Q(supervision_status=SupervisionStatus.AT_RISK)),
+            )
+            overdue += counts["overdue"]
+            at_risk += counts["at_risk"]
         url = reverse("supervision:board")
         out.append(Panel("超期事项", overdue, url + "?status=overdue", "danger" if overdue else ""))
         out.append(Panel("预警事项", at_risk, url + "?status=at_risk", "warn" if at_risk else ""))
