@@ -211,8 +211,9 @@ DEMO_SEEDERS = [
     "taxonomy.demo",
     "cases.demo",
     "commitments.demo",
-    "supervision.demo",
+    # participation's wishes and orders exist before supervision puts items on the ladder
     "participation.demo",
+    "supervision.demo",
     "figures.demo",
 ]
 # Each entry is a callable run by `run_periodic` (idempotent).

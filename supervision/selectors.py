@@ -238,11 +238,15 @@ def groups_for(actor: User) -> QuerySet[InspectionGroup]:
 
 
 def spot_check_population(group: InspectionGroup) -> dict[str, list[list]]:
-    """{node id: [[kind key, pk], ...]}: finished items owned by each of the group's units."""
+    """{node id: [[kind key, pk], ...]}: finished items owned by each of the group's units.
+
+    Only kinds that can be reopened are drawn: a failed check must send the work back."""
     out: dict[str, list[list]] = {}
     for node in group.nodes.all():
         pop: list[list] = []
         for kind in registry.kinds():
+            if hooks.get(kind, "reopen") is None:
+                continue
             pks = kind.model.objects.filter(
                 access.subtree_q(node, "owner_unit"), state__in=kind.finished_states
             ).values_list("pk", flat=True)
