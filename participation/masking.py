@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import re
 
+from core import masking as core_masking
+from core.masking import mask_phone
+
+__all__ = ["mask_name", "mask_phone", "scrub_text"]
+
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?\d{7,8}(?!\d)")
 _ID = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
 
 
 def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return "群众"
-    return name[0] + "*" * max(1, min(len(name) - 1, 2))
-
-
-def mask_phone(phone: str) -> str:
-    phone = (phone or "").strip()
-    if len(phone) < 7:
-        return "****"
-    return f"{phone[:3]}****{phone[-4:]}"
+    """The shared rule (张**), with a neutral word where no name was given."""
+    return core_masking.mask_name(name) or "群众"
 
 
 def scrub_text(text: str, *, names: tuple[str, ...] = (), secrets: tuple[str, ...] = ()) -> str:

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.errors import PermissionDenied
+from core.masking import mask_name, mask_phone
 from orgs import access
 from orgs.models import OrgNode, Role, User
 from tracking import registry
@@ -253,14 +254,6 @@ def spot_check_population(group: InspectionGroup) -> dict[str, list[list]]:
             pop.extend([hooks.key(kind), pk] for pk in pks)
         out[str(node.pk)] = sorted(pop)
     return out
-
-
-def mask_name(name: str) -> str:
-    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 def call_list(actor: User, group: InspectionGroup | None = None, limit: int = 50) -> list[dict]:
