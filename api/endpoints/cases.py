@@ -18,11 +18,10 @@ from core.errors import InvalidInput
 from orgs.models import OrgNode
 from taxonomy.models import Category, Item
 from tracking import services as kernel
-from tracking.selectors import timeline_for
 
 from ..auth import actor_of
 from ..schemas import Day, Id, NodeRef, Text, When
-from .common import READ_ERRORS, WRITE_ERRORS
+from .common import READ_ERRORS, WRITE_ERRORS, TimelineOut, timeline_rows
 
 router = Router(tags=["群众诉求"])
 
@@ -106,19 +105,6 @@ class CaseRow(Schema):
 class CasePage(Schema):
     items: list[CaseRow]
     next_cursor: str | None = Field(None, description="下一页：把它作为 cursor 传回")
-
-
-class TimelineOut(Schema):
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    action_label: str
-    from_state: str
-    to_state: str
-    note: str
-    is_public: bool
-    evidence: list[str]
 
 
 class ContactOut(Schema):
@@ -363,21 +349,7 @@ def case_detail(request: HttpRequest, case_id: CaseId):
 def case_timeline(request: HttpRequest, case_id: CaseId):
     actor = actor_of(request)
     case = _load(actor, case_id)
-    return [
-        {
-            "id": e.pk,
-            "at": e.created_at,
-            "actor": e.actor_label,
-            "action": e.action,
-            "action_label": e.action_label,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "note": e.note,
-            "is_public": e.is_public,
-            "evidence": [ev.original_name for ev in e.evidence.all()],
-        }
-        for e in timeline_for(case)
-    ]
+    return timeline_rows(case)
 
 
 @router.get(

@@ -29,12 +29,11 @@ from core.errors import InvalidInput
 from orgs.models import OrgNode
 from taxonomy.models import Category
 from tracking import services as kernel
-from tracking.selectors import timeline_for
 
 from ..auth import actor_of
 from ..schemas import Day, Id, NodeRef, Text
-from .cases import CategoryRef, TimelineOut
-from .common import READ_ERRORS, WRITE_ERRORS
+from .cases import CategoryRef
+from .common import READ_ERRORS, WRITE_ERRORS, TimelineOut, timeline_rows
 
 router = Router(tags=["民生实事项目"])
 
@@ -371,21 +370,7 @@ def commitment_detail(request: HttpRequest, commitment_id: CommitmentId):
 def commitment_timeline(request: HttpRequest, commitment_id: CommitmentId):
     actor = actor_of(request)
     item = selectors.commitment_get(actor, commitment_id)
-    return [
-        {
-            "id": e.pk,
-            "at": e.created_at,
-            "actor": e.actor_label,
-            "action": e.action,
-            "action_label": e.action_label,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "note": e.note,
-            "is_public": e.is_public,
-            "evidence": [ev.original_name for ev in e.evidence.all()],
-        }
-        for e in timeline_for(item)
-    ]
+    return timeline_rows(item)
 
 
 def _act(request, commitment_id, fn, **kwargs):

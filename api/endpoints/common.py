@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from django.db.models import QuerySet
 from ninja import Query, Schema
 from pydantic import Field
+
+from tracking.selectors import timeline_for
 
 from ..schemas import Error
 
@@ -28,3 +31,35 @@ def page(qs: QuerySet | list, paging: Paging) -> tuple[int, list]:
     """(total count, the slice) for a queryset or list."""
     total = qs.count() if isinstance(qs, QuerySet) else len(qs)
     return total, list(qs[paging.offset : paging.offset + paging.limit])
+
+
+class TimelineOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    action_label: str
+    from_state: str
+    to_state: str
+    note: str
+    is_public: bool
+    evidence: list[str]
+
+
+def timeline_rows(item) -> list[dict]:
+    """An item's whole timeline (staff read it after scoping), for TimelineOut."""
+    return [
+        {
+            "id": e.pk,
+            "at": e.created_at,
+            "actor": e.actor_label,
+            "action": e.action,
+            "action_label": e.action_label,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+            "is_public": e.is_public,
+            "evidence": [ev.original_name for ev in e.evidence.all()],
+        }
+        for e in timeline_for(item)
+    ]
