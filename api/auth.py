@@ -31,6 +31,9 @@ class Principal:
     def can_write(self) -> bool:
         return self.key is None or self.key.can_write
 
+    def __str__(self) -> str:  # the identity rate limits count by
+        return f"key:{self.key.pk}" if self.key else f"user:{self.actor.pk}"
+
 
 def check_scope(principal: Principal, method: str) -> Principal:
     if method.upper() not in SAFE_METHODS and not principal.can_write:

@@ -13,6 +13,8 @@ import re
 from typing import Annotated, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -26,6 +28,7 @@ from taxonomy.models import Category, Item
 from .errors import field_messages
 from .georeport import SPEC_URL, error_response, iso, respond
 from .schemas import Text, When
+from .throttling import PerAddress, PerFormKey
 
 Format = Literal["json", "xml"]
 FormatPath = Annotated[Format, Path(description="json 或 xml")]
@@ -101,6 +104,7 @@ api = NinjaAPI(
     description="Open311 GeoReport v2 接口（" + SPEC_URL + "）。服务即分类；"
     "提交诉求须带 api_key；任何查询结果都不含个人信息。",
     urls_namespace="open311",
+    throttle=[PerAddress()],
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
@@ -130,7 +134,8 @@ def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(fmt_of(request), exc.status_code, "请求有误")
+    text = "请求过于频繁，请稍后再试" if exc.status_code == 429 else "请求有误"
+    return error_response(fmt_of(request), exc.status_code, text)
 
 
 @api.exception_handler(Exception)
@@ -543,7 +548,12 @@ def _place_for(actor, data: RequestIn):
     )
 
 
-@api.post("/requests.{fmt}", response={201: list[CreatedOut], **ERRORS}, summary="提交诉求")
+@api.post(
+    "/requests.{fmt}",
+    response={201: list[CreatedOut], **ERRORS},
+    summary="提交诉求",
+    throttle=[PerFormKey()],
+)
 def request_create(request: HttpRequest, fmt: FormatPath, data: Form[RequestIn]):
     """Through cases.services.case_intake as the key's service user (channel 接口):
     the key must be read-write, hold an intake role and cover the place."""
@@ -570,7 +580,17 @@ def request_create(request: HttpRequest, fmt: FormatPath, data: Form[RequestIn])
             return error_response(fmt, 400, f"attribute[item] 无效：{data.attribute_item}")
     if data.attribute_kind and data.attribute_kind not in PUBLIC_KINDS:
         return error_response(fmt, 400, f"attribute[kind] 无效：{data.attribute_kind}")
+    media = data.media_url.strip()
+    if media:
+        try:
+            URLValidator(schemes=["http", "https"])(media)
+        except DjangoValidationError:
+            return error_response(fmt, 400, "media_url 无效：须为 http(s) 开头的图片地址")
     name = (data.last_name + data.first_name).strip()
+    note = f"Open311 提交（{principal.key.name if principal.key else ''}）"
+    if media:
+        # Kept as a link for staff (the intake entry is not public); never fetched here.
+        note += f"；附图链接：{media}"
     (case,) = case_intake(
         actor=actor,
         channel="api",
@@ -588,7 +608,7 @@ def request_create(request: HttpRequest, fmt: FormatPath, data: Form[RequestIn])
                 "phone": data.phone,
             }
         ],
-        note=f"Open311 提交（{principal.key.name if principal.key else ''}）",
+        note=note,
     )
     notice = (
         f"已收到，查询码 {case.tracking_code}。可凭查询码和手机号后四位在“进度查询”查看办理情况。"

@@ -22,6 +22,7 @@ from .endpoints import figures as figures_endpoints
 from .endpoints import orgs as orgs_endpoints
 from .endpoints import suggestions as suggestions_endpoints
 from .endpoints import taxonomy as taxonomy_endpoints
+from .throttling import PerPrincipal
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -45,6 +46,7 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=[KeyAuth(), StaffSession()],
+    throttle=[PerPrincipal()],
     renderer=ChineseJSONRenderer(),
     openapi_url="/openapi.json",
     docs_url="/docs",

@@ -260,6 +260,10 @@ CASES_RATE_SMS_IP = os.environ.get("CASES_RATE_SMS_IP", "20/h")
 CASES_RATE_SMS_PHONE = os.environ.get("CASES_RATE_SMS_PHONE", "5/h")
 CASES_RATE_FOLLOW_IP = os.environ.get("CASES_RATE_FOLLOW_IP", "120/h")
 CASES_RATE_FOLLOW_CODE = os.environ.get("CASES_RATE_FOLLOW_CODE", "20/h")
+# API: per key (or staff user) on /api/; per address on Open311 reads; per key on Open311 posts.
+API_RATE_PER_PRINCIPAL = os.environ.get("API_RATE_PER_PRINCIPAL", "6000/h")
+API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "3600/h")
+API_RATE_OPEN311_POST = os.environ.get("API_RATE_OPEN311_POST", "600/h")
 if os.environ.get("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]
 

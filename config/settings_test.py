@@ -16,3 +16,6 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 TEXTINTEL_DIR = Path(tempfile.gettempdir()) / "banshi-textintel-tests"
+
+# API rate limits: out of the way of the suites (the throttling tests set their own).
+API_RATE_PER_PRINCIPAL = API_RATE_PER_ADDRESS = API_RATE_OPEN311_POST = "1000000/h"
