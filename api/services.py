@@ -79,6 +79,7 @@ def apikey_create(
             node=node,
             is_active=True,
             is_staff=False,
+            is_service_account=True,
         )
         user.set_unusable_password()
         user.save()

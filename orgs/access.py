@@ -151,7 +151,7 @@ def register_grant(queryset_grant, object_grant) -> None:
 
 
 def staff_of(nodes: Iterable[OrgNode], *roles: str) -> QuerySet[User]:
-    qs = User.objects.filter(node__in=list(nodes), is_active=True)
+    qs = User.objects.filter(node__in=list(nodes), is_active=True, is_service_account=False)
     if roles:
         qs = qs.filter(roles__code__in=roles).distinct()
     return qs

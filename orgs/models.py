@@ -103,6 +103,8 @@ class User(AbstractUser):
     )
     roles = models.ManyToManyField(Role, verbose_name="角色", blank=True, related_name="users")
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # An API key acts through its own user; it is never a person to notify.
+    is_service_account = models.BooleanField("接口服务账号", default=False, editable=False)
 
     class Meta:
         verbose_name = "用户"

@@ -62,6 +62,7 @@ def unit_staff(unit_ids: Iterable[int]) -> dict[int, list[User]]:
             User.objects.filter(
                 node_id__in=part,
                 is_active=True,
+                is_service_account=False,
                 roles__code__in=[Role.UNIT_HANDLER, Role.UNIT_HEAD],
             )
             .distinct()
@@ -76,7 +77,12 @@ def discipline_staff() -> list[tuple[User, str]]:
     filed as a department oversees its county: selectors.jurisdiction)."""
     out = []
     for user in (
-        User.objects.filter(is_active=True, roles__code=Role.DISCIPLINE, node__isnull=False)
+        User.objects.filter(
+            is_active=True,
+            is_service_account=False,
+            roles__code=Role.DISCIPLINE,
+            node__isnull=False,
+        )
         .select_related("node")
         .distinct()
     ):
