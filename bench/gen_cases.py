@@ -131,8 +131,15 @@ class _Places:
                 self.towns[path] = nid
 
 
-def generate(n_cases: int, years: int = 2, seed: int = 11, span_days: int | None = None) -> dict:
-    """n_cases submitted over the last `years` (or `span_days`), inserted in time order."""
+def generate(
+    n_cases: int,
+    years: int = 2,
+    seed: int = 11,
+    span_days: int | None = None,
+    analyze: bool = True,
+) -> dict:
+    """n_cases submitted over the last `years` (or `span_days`), inserted in time order.
+    `analyze`: refresh the planner statistics after (not for a day's few rows)."""
     from django.db import transaction
 
     from cases.models import Case, CaseContact
@@ -294,7 +301,8 @@ def generate(n_cases: int, years: int = 2, seed: int = 11, span_days: int | None
             totals["ratings"] += len(ratings)
         fastinsert.reset_sequences(Case, CaseContact, TimelineEntry, Rating)
     t1 = time.perf_counter()
-    fastinsert.analyze()
+    if analyze:
+        fastinsert.analyze()
     return {
         "cases": n_cases,
         **totals,
