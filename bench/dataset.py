@@ -216,6 +216,17 @@ def _has_model(app: str, name: str) -> bool:
         return False
 
 
+def counts() -> dict[str, int]:
+    """Rows of the generated set (a reused data set says what it holds)."""
+    out = {"org_nodes": OrgNode.objects.count()}
+    for app, name in (("cases", "Case"), ("commitments", "Commitment")):
+        if _has_model(app, name):
+            from django.apps import apps
+
+            out[name.lower() + "s"] = apps.get_model(app, name).objects.count()
+    return out
+
+
 def submit_places(n: int = 50) -> list[int]:
     """Villages of the generated province that residents pick on the public form."""
     ids = list(
