@@ -8,6 +8,7 @@ spaced after its submission. Older cases are mostly finished, recent ones open.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import secrets
 import time
@@ -163,6 +164,10 @@ def generate(
     entry_id = fastinsert.next_id(TimelineEntry)
     # Submission times in order, so ids grow with time as years of real use leave them.
     offsets = sorted((rng.randrange(span) for _ in range(n_cases)), reverse=True)
+    # Each age bucket's states and cumulative weights, worked out once (same draws).
+    buckets = [
+        (limit * 86400, list(w), list(itertools.accumulate(w.values()))) for limit, w in WEIGHTS
+    ]
     counts: dict[str, int] = {}
     totals = {"timeline_entries": 0, "ratings": 0}
     codes: set[str] = set()
@@ -177,8 +182,8 @@ def generate(
             for i in range(base, min(n_cases, base + CHUNK)):
                 cid = first_id + i
                 created = now - dt.timedelta(seconds=offsets[i])
-                weights = next(w for limit, w in WEIGHTS if offsets[i] < limit * 86400)
-                state = rng.choices(list(weights), list(weights.values()))[0]
+                states, cum = next(x for limit, *x in buckets if offsets[i] < limit)
+                state = rng.choices(states, cum_weights=cum)[0]
                 counts[state] = counts.get(state, 0) + 1
                 vid, vpath, vname = places.villages[rng.randrange(len(places.villages))]
                 grids = places.grids.get(vpath)

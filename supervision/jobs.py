@@ -7,9 +7,9 @@ rows, never a query per item.
 Incremental: status_recompute and escalate remember where they left off
 (JobMark: the day, the last timeline entry and the time they had seen, the rules
 they ran under). A nightly run then reads, per kind, only
-- the items that changed since: every state change appends to the timeline
-  (tracking.services.item_transition), and an open item's `updated_at` moves on
-  any save;
+- the items that changed since: every change appends to the timeline
+  (tracking.services.item_transition, timeline_append), so the entries after the
+  last run's mark name them;
 - the open items whose deadline (or notice answer date) lies between yesterday's
   threshold and today's: time moves even when no row changes, and that is how an
   untouched item becomes due soon or overdue overnight.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +44,6 @@ from .models import JobMark, LadderPolicy, Notice, Trigger
 # Timeline ids just below a mark are read again: a transaction still open when the
 # mark was taken may commit an entry with a lower id afterwards.
 FEED_MARGIN = 1000
-SINCE_MARGIN = dt.timedelta(minutes=10)
 STATUS_JOB = "supervision.status_recompute"
 ESCALATE_JOB = "supervision.escalate"
 
@@ -59,7 +58,6 @@ class Since:
     full: bool
     day: dt.date | None = None
     entry_id: int = 0
-    at: dt.datetime | None = None
     full_on: dt.date | None = None
 
 
@@ -90,7 +88,6 @@ def _since(name: str, signature: str, today: dt.date, full: bool) -> Since:
         full=False,
         day=mark.day,
         entry_id=max(mark.timeline_id - FEED_MARGIN, 0),
-        at=mark.started_at - SINCE_MARGIN,
         full_on=mark.full_on,
     )
 
@@ -114,28 +111,25 @@ def _save_mark(
     )
 
 
-def _feed(since: Since) -> dict[int, set[int]]:
-    """{content type id: item ids} of the timeline entries since the mark (a range of
-    the primary key: a day's entries, whatever the table's size)."""
-    out: dict[int, set[int]] = {}
+def _feed(since: Since) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """The items named by the timeline entries since the mark, as ({content type id:
+    ids} changed by people and services, {content type id: ids} moved by the nightly
+    jobs themselves): a range of the primary key, a day's entries whatever the
+    table's size. Every change to a tracked item leaves an entry
+    (tracking.services.item_transition, timeline_append)."""
+    changed: dict[int, set[int]] = {}
+    moved: dict[int, set[int]] = {}
     rows = TimelineEntry.objects.filter(id__gt=since.entry_id).values_list(
-        "item_type_id", "item_id"
+        "item_type_id", "item_id", "action", "actor_id"
     )
-    for ct_id, item_id in rows.iterator(chunk_size=5000):
-        out.setdefault(ct_id, set()).add(item_id)
-    return out
+    for ct_id, item_id, action, actor_id in rows.iterator(chunk_size=5000):
+        mine = actor_id is None and action.startswith("supervision.")
+        (moved if mine else changed).setdefault(ct_id, set()).add(item_id)
+    return changed, moved
 
 
-def _changed(kind: TrackedKind, since: Since, feed: dict[int, set[int]]) -> set[int]:
-    """Items of the kind touched since the mark: in the timeline feed, or open and saved."""
-    ct = ContentType.objects.get_for_model(kind.model)
-    ids = set(feed.get(ct.pk, ()))
-    ids.update(
-        kind.model.objects.filter(state__in=kind.open_states, updated_at__gte=since.at).values_list(
-            "pk", flat=True
-        )
-    )
-    return ids
+def _ids(kind: TrackedKind, feed: dict[int, set[int]]) -> set[int]:
+    return set(feed.get(ContentType.objects.get_for_model(kind.model).pk, ()))
 
 
 def _windows(pairs: Iterable[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
@@ -160,13 +154,25 @@ def _crossed(open_qs, spans: list[tuple[dt.date, dt.date]], field: str = "deadli
     return ids
 
 
+ID_CHUNK = 20_000
+
+
 def _in_chunks(qs, ids: set[int] | None):
-    """qs itself (full pass), or qs restricted to each chunk of ids."""
+    """qs itself (full pass), or qs restricted to each chunk of ids. The ids go into
+    the SQL as integer literals: a day's few thousand candidates in a statement or
+    two, without the ORM preparing each one as a parameter (which cost more than
+    the queries themselves)."""
     if ids is None:
         yield qs
         return
-    for part in engine.chunks(sorted(ids)):
-        yield qs.filter(pk__in=part)
+    meta = qs.model._meta
+    column = (
+        f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.pk.column)}"
+    )
+    ordered = sorted(int(i) for i in ids)
+    for i in range(0, len(ordered), ID_CHUNK):
+        literal = ",".join(map(str, ordered[i : i + ID_CHUNK]))
+        yield qs.extra(where=[f"{column} IN ({literal})"])
 
 
 # --- status --------------------------------------------------------------------------
@@ -192,6 +198,7 @@ def _apply_status(model, rule: rules.StatusRule, open_qs, today, changed, recove
         return
     # Behind schedule needs (progress, start, deadline): one read, bulk writes.
     to_risk, to_ok = [], []
+    tz = timezone.get_current_timezone()
     for pk, status, level, progress, start, deadline in rest.values_list(
         "pk",
         "supervision_status",
@@ -200,6 +207,8 @@ def _apply_status(model, rule: rules.StatusRule, open_qs, today, changed, recove
         rule.start_field,
         "deadline",
     ).iterator(chunk_size=5000):
+        if isinstance(start, dt.datetime) and timezone.is_aware(start):
+            start = start.astimezone(tz).date()  # once per row, not localtime()'s lookups
         behind = rules.is_behind(progress, start, deadline, today, rule.gap)
         if behind and status != S.AT_RISK:
             to_risk.append(pk)
@@ -219,14 +228,14 @@ def status_recompute(today: dt.date | None = None, *, full: bool = False) -> dic
     policies = rules.load_policies()
     signature = _signature()
     since = _since(STATUS_JOB, signature, today, full)
-    feed = {} if since.full else _feed(since)
+    feed, moved = ({}, {}) if since.full else _feed(since)
     out: dict[str, dict] = {}
     with transaction.atomic():
         for kind in registry.kinds():
             model = kind.model
             changed = {S.OVERDUE: 0, S.AT_RISK: 0, S.ON_TRACK: 0}
             recovered: list[tuple[int, int]] = []
-            touched = None if since.full else _changed(kind, since, feed)
+            touched = None if since.full else _ids(kind, feed)
             for policy, scope in rules.partitions(kind, policies):
                 rule = rules.status_rule(kind, policy, today)
                 open_qs = model.objects.filter(scope, state__in=kind.open_states).order_by()
@@ -239,10 +248,13 @@ def status_recompute(today: dt.date | None = None, *, full: bool = False) -> dic
                 for qs in _in_chunks(open_qs, ids):
                     _apply_status(model, rule, qs, today, changed, recovered)
             # Items no longer open (finished, or not yet under way) are not supervised.
-            # They left the open states through a transition: the feed has them.
+            # They left the open states through a transition (the feed names them);
+            # those the jobs moved last time are looked at too (a plain primary-key
+            # read: the supervised items most likely to have finished since).
             finished: list[tuple[int, int]] = []
             not_open = model.objects.exclude(state__in=kind.open_states).order_by()
-            for qs in _in_chunks(not_open, None if since.full else touched):
+            left = None if since.full else touched | _ids(kind, moved)
+            for qs in _in_chunks(not_open, left):
                 finished += qs.filter(escalation_level__gt=0).values_list("pk", "escalation_level")
                 changed[S.ON_TRACK] += qs.exclude(supervision_status=S.ON_TRACK).update(
                     supervision_status=S.ON_TRACK
@@ -303,12 +315,12 @@ def escalate(today: dt.date | None = None, *, full: bool = False) -> dict:
     policies = rules.load_policies()
     signature = _signature()
     since = _since(ESCALATE_JOB, signature, today, full)
-    feed = {} if since.full else _feed(since)
+    feed = {} if since.full else _feed(since)[0]
     out: dict[str, dict] = {}
     with transaction.atomic():
         for kind in registry.kinds():
             counts: dict[str, int] = {}
-            touched = None if since.full else _changed(kind, since, feed)
+            touched = None if since.full else _ids(kind, feed)
             for policy, scope in rules.partitions(kind, policies):
                 open_qs = kind.model.objects.filter(scope, state__in=kind.open_states).order_by()
                 ids = None

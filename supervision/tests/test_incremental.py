@@ -12,6 +12,7 @@ from cases import services as case_services
 from cases.models import Case
 from supervision import jobs
 from supervision.models import JobMark, LadderPolicy, Notice, Trigger
+from tracking.services import timeline_append
 from tracking.workdays import add_working_days
 
 from .conftest import TODAY
@@ -152,14 +153,16 @@ def test_case_finished_between_runs_is_deescalated(make_case, make_user):
     assert Notice.objects.get(item_id=case.pk).status == "closed"
 
 
-def test_case_edited_between_runs_is_read_again(make_case):
+def test_case_edited_between_runs_is_read_again(make_case, office):
     case = make_case(deadline=add_working_days(TODAY, -1))
-    jobs.run_all(TODAY)
+    night(TODAY)
     assert fresh(case).supervision_status == "overdue"
-    # A save (deadline extended) without a timeline entry: updated_at shows it.
+    # An edit (deadline extended) leaves its timeline entry, as every edit does.
     case = fresh(case)
     case.deadline = add_working_days(TODAY, 20)
     case.save()
+    timeline_append(item=case, actor=office, action="case.edit", action_label="延期")
+    untouched(case)
     jobs.run_all(TODAY)
     case = fresh(case)
     assert (case.supervision_status, case.escalation_level) == ("on_track", 0)
@@ -183,7 +186,7 @@ def test_full_pass_at_least_weekly(make_case, settings):
     # A change no run could see (no save, no timeline entry): the weekly pass finds it.
     Case.objects.filter(pk=case.pk).update(deadline=add_working_days(TODAY, -12))
     jobs.run_all(TODAY + dt.timedelta(days=1))
-    assert fresh(case).escalation_level == 0
+    assert fresh(case).escalation_level == 0  # not seen yet
     week_later = TODAY + dt.timedelta(days=7)
     jobs.run_all(week_later)
     assert fresh(case).escalation_level == 3
