@@ -408,6 +408,12 @@ class ProgressReport(models.Model):
             models.Index(
                 fields=["due_date"], condition=models.Q(status="due"), name="report_due_idx"
             ),
+            # Supervision's "report missing" rule probes each open item's missing slots.
+            models.Index(
+                fields=["commitment"],
+                condition=models.Q(status="missing"),
+                name="report_missing_idx",
+            ),
         ]
 
     def __str__(self) -> str:
