@@ -180,14 +180,16 @@ def _commitment_day(touch: int, rng: random.Random, now, today) -> dict:
     return moved
 
 
-def simulate_day(day_cases: int, day_commitments: int | None = None) -> dict:
+def simulate_day(
+    day_cases: int, day_commitments: int | None = None, seed: int | None = None
+) -> dict:
     """One day of activity since the last run: a day's new cases, staff moving a
     share of the open cases one step on (with their timeline entries), units
     reporting on open commitments and filing due reports."""
     from django.apps import apps as django_apps
     from django.utils import timezone
 
-    rng = random.Random(int(time.time()))
+    rng = random.Random(int(time.time()) if seed is None else seed)
     now, today = timezone.now(), timezone.localdate()
     out: dict = {}
     if django_apps.is_installed("cases"):
