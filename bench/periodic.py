@@ -236,7 +236,12 @@ def measure(day_cases: int = 0, exclude: tuple[str, ...] = ()) -> dict:
     nightly = run_all(owner="bench-2")
     out["nightly_seconds"] = round(time.perf_counter() - t0, 3)
     out["per_job"] = {k: v["seconds"] for k, v in nightly.items()}
-    out["nightly_results"] = {k: v["result"] for k, v in nightly.items()}
+    out["nightly_results"] = {k: v.get("result", v.get("error")) for k, v in nightly.items()}
+    # A job that failed did not do its work: its time says nothing (run.periodic_run
+    # then reports no total).
+    out["failed_jobs"] = sorted(
+        {k for run in (first, nightly) for k, v in run.items() if "error" in v}
+    )
     # 3. Idempotent: a run right after changes nothing.
     before = _fingerprint()
     t0 = time.perf_counter()
@@ -246,7 +251,7 @@ def measure(day_cases: int = 0, exclude: tuple[str, ...] = ()) -> dict:
     changed = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
     out["idempotent"] = not changed
     out["changed_by_repeat"] = changed
-    out["repeat_results"] = {k: v["result"] for k, v in again.items()}
+    out["repeat_results"] = {k: v.get("result", v.get("error")) for k, v in again.items()}
     return out
 
 
