@@ -726,16 +726,16 @@ def _insert_slots(
     report, item = ProgressReport._meta.db_table, Commitment._meta.db_table
     states = sorted(OPEN_STATES)
     if kind == ReportKind.MONTHLY:
-        select, commitment = "SELECT", "c.id"
+        select, column, value = "SELECT", " commitment_id,", " c.id,"
         owned = "r.commitment_id = c.id"
-    else:
-        select, commitment = "SELECT DISTINCT", "NULL"
+    else:  # a lead unit's slot: no commitment (the column stays NULL)
+        select, column, value = "SELECT DISTINCT", "", ""
         owned = "r.programme_id = c.programme_id AND r.unit_id = c.owner_unit_id"
     sql = (
-        f"INSERT INTO {q(report)} (programme_id, kind, commitment_id, unit_id, period,"
+        f"INSERT INTO {q(report)} (programme_id, kind,{column} unit_id, period,"
         " period_start, due_date, status, is_late, narrative, highlights, problems,"
         " next_steps, return_note, created_at) "
-        f"{select} c.programme_id, %s, {commitment}, c.owner_unit_id, %s, %s, %s, %s, %s,"
+        f"{select} c.programme_id, %s,{value} c.owner_unit_id, %s, %s, %s, %s, %s,"
         " '', '', '', '', '', %s "
         f"FROM {q(item)} c "
         f"WHERE c.programme_id IN ({', '.join(['%s'] * len(programme_ids))})"
