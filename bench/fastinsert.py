@@ -35,24 +35,86 @@ def _column_plan(model: type[models.Model]):
     return plan
 
 
+_ZERO = dt.timedelta(0)
+
+
+def _sqlite_datetime(v):
+    if v is None or not isinstance(v, dt.datetime):
+        return _sqlite_value(v)
+    if v.tzinfo is dt.UTC:  # timezone.now() and what is computed from it
+        return str(v)[:-6]  # drop "+00:00": Django stores naive UTC text
+    if v.tzinfo is not None:
+        if v.utcoffset() != _ZERO:
+            v = v.astimezone(dt.UTC)
+        v = v.replace(tzinfo=None)
+    return str(v)
+
+
+def _json_value(v):
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False) if v else ("{}" if isinstance(v, dict) else "[]")
+
+
 def _sqlite_value(v):
     if isinstance(v, dt.datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(dt.UTC).replace(tzinfo=None)
-        return str(v)
+        return _sqlite_datetime(v)
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, decimal.Decimal):
         return str(v)
     if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False)
+        return _json_value(v)
     return v
+
+
+def _sqlite_converter(f: models.Field):
+    """One converter per column, chosen once (not an isinstance chain per value):
+    None where the value goes in as it is."""
+    if isinstance(f, models.DateTimeField):
+        return _sqlite_datetime
+    if isinstance(f, models.JSONField):
+        return _json_value
+    if isinstance(f, models.DateField | models.DecimalField):
+        return _sqlite_value
+    if isinstance(f, models.CharField | models.TextField | models.BooleanField):
+        return None
+    if isinstance(f, models.IntegerField | models.AutoField | models.ForeignKey):
+        return None
+    return _sqlite_value
 
 
 def _pg_value(v):
     if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False)
+        return _json_value(v)
     return v
+
+
+def _pg_converter(f: models.Field):
+    return _json_value if isinstance(f, models.JSONField) else None
+
+
+def _row_maker(plan, converter):
+    """A function dict -> list of column values. Defaults are taken once per batch
+    (timezone.now and the like need not differ between rows of one batch)."""
+    cols = []
+    per_row = []  # unique columns (a tracking code): a fresh default for each row
+    for attname, _col, default, f in plan:
+        if f.unique and not f.primary_key and f.has_default():
+            per_row.append((len(cols), attname, default, converter(f)))
+        cols.append((attname, default(), converter(f)))
+    plain = [(a, d) for a, d, c in cols if c is None]
+    if len(plain) == len(cols) and not per_row:
+        return lambda row: [row.get(a, d) for a, d in plain]
+
+    def make(row: dict) -> list:
+        out = [row.get(a, d) if c is None else c(row.get(a, d)) for a, d, c in cols]
+        for i, a, default, c in per_row:
+            if a not in row:
+                out[i] = default() if c is None else c(default())
+        return out
+
+    return make
 
 
 def insert(model: type[models.Model], rows: Iterable[dict], batch: int = 20_000) -> int:
@@ -67,17 +129,19 @@ def insert(model: type[models.Model], rows: Iterable[dict], batch: int = 20_000)
         plan = [p for p in plan if p[0] != model._meta.pk.attname]
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for _, c, _, _ in plan)
-    # Defaults that are not per-row (callables like timezone.now) are taken once per batch.
     n = 0
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             with c.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
-                for row in it:
-                    cp.write_row(
-                        [_pg_value(row[a]) if a in row else _pg_value(d()) for a, _, d, _ in plan]
-                    )
-                    n += 1
+                while True:
+                    chunk = list(islice(it, batch))
+                    if not chunk:
+                        break
+                    make = _row_maker(plan, _pg_converter)
+                    for row in chunk:
+                        cp.write_row(make(row))
+                    n += len(chunk)
         return n
     sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in plan)})"
     raw = connection.connection.cursor()
@@ -85,13 +149,8 @@ def insert(model: type[models.Model], rows: Iterable[dict], batch: int = 20_000)
         chunk = list(islice(it, batch))
         if not chunk:
             break
-        raw.executemany(
-            sql,
-            [
-                [_sqlite_value(row[a]) if a in row else _sqlite_value(d()) for a, _, d, _ in plan]
-                for row in chunk
-            ],
-        )
+        make = _row_maker(plan, _sqlite_converter)
+        raw.executemany(sql, [make(row) for row in chunk])
         n += len(chunk)
     return n
 

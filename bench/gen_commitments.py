@@ -51,6 +51,7 @@ WEIGHTS_NOW = {
 }
 KINDS = ["project"] * 60 + ["key_task"] * 25 + ["rectification"] * 15
 UNITS = ["个", "公里", "户", "处", "所", "座", "盏", "米"]
+LEVELS, LEVEL_WEIGHTS = ["county", "town", "village"], [50, 30, 20]
 CHUNK = 20_000
 
 
@@ -77,6 +78,22 @@ def generate(n: int, years: int = 2, seed: int = 23) -> dict:
         kind__in=[OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE, OrgNode.Kind.DEPARTMENT],
     ).values_list("id", "path", "kind", "name"):
         below.setdefault(path[:20], []).append((nid, path, kind, name))
+    grouped: dict[str, tuple[list, dict[str, list]]] = {}
+
+    def county_nodes(county_id: int, cpath: str) -> tuple[list, dict[str, list]]:
+        """A county's departments and its towns / villages, sorted out once per county
+        (not once per commitment: a FULL county holds over a thousand nodes)."""
+        if cpath not in grouped:
+            nodes = below.get(cpath) or [(county_id, cpath, "county", "")]
+            depts = [x for x in nodes if x[2] == OrgNode.Kind.DEPARTMENT] or nodes
+            places = [x for x in nodes if x[2] != OrgNode.Kind.DEPARTMENT] or nodes
+            by_level = {
+                level: [x for x in places if x[2] == kind] or places
+                for level, kind in (("town", OrgNode.Kind.TOWN), ("village", OrgNode.Kind.VILLAGE))
+            }
+            grouped[cpath] = (depts, by_level)
+        return grouped[cpath]
+
     cats = list(Category.objects.values_list("id", flat=True))
     ct = ContentType.objects.get_for_model(Commitment)
     labels = {name: Commitment.WORKFLOW.transitions[name].label for name in TARGET}
@@ -107,15 +124,12 @@ def generate(n: int, years: int = 2, seed: int = 23) -> dict:
                 weights = WEIGHTS_NOW if year == today.year else WEIGHTS_PAST
                 state = rng.choices(list(weights), list(weights.values()))[0]
                 counts[state] = counts.get(state, 0) + 1
-                nodes = below.get(cpath) or [(county_id, cpath, "county", "")]
-                depts = [x for x in nodes if x[2] == OrgNode.Kind.DEPARTMENT] or nodes
-                places = [x for x in nodes if x[2] != OrgNode.Kind.DEPARTMENT] or nodes
-                level = rng.choices(["county", "town", "village"], [50, 30, 20])[0]
+                depts, by_level = county_nodes(county_id, cpath)
+                level = rng.choices(LEVELS, LEVEL_WEIGHTS)[0]
                 if level == "county":
                     place, pname = county_id, ""
                 else:
-                    kind = OrgNode.Kind.TOWN if level == "town" else OrgNode.Kind.VILLAGE
-                    cand = [x for x in places if x[2] == kind] or places
+                    cand = by_level[level]
                     pick = cand[rng.randrange(len(cand))]
                     place, pname = pick[0], pick[3]
                 owner = depts[rng.randrange(len(depts))][0]

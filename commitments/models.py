@@ -402,7 +402,19 @@ class ProgressReport(models.Model):
                 name="report_weekly_uniq",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "status"], name="report_unit_status_idx")]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="report_unit_status_idx"),
+            # The nightly "still due after its due date" sweep reads only open slots.
+            models.Index(
+                fields=["due_date"], condition=models.Q(status="due"), name="report_due_idx"
+            ),
+            # Supervision's "report missing" rule probes each open item's missing slots.
+            models.Index(
+                fields=["commitment"],
+                condition=models.Q(status="missing"),
+                name="report_missing_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period}"

@@ -681,64 +681,84 @@ def report_return(*, actor: User, report: ProgressReport, note: str) -> Progress
 def report_slots_generate(*, today: dt.date | None = None) -> dict[str, int]:
     """Create this month's and this week's due slots and mark overdue ones missing.
 
-    Idempotent: the unique constraints and ignore_conflicts make a second run add
-    nothing; missing is only set on slots still due after their due date.
+    Set-based: one INSERT … SELECT per cadence and due date (programmes sharing a due
+    date share the statement), skipping items that already hold the period's slot,
+    then one UPDATE over the slots still due after their due date (a partial index
+    holds only those). Idempotent: NOT EXISTS and ON CONFLICT DO NOTHING add nothing
+    on a second run; missing is only set on slots still due after their due date.
     """
     today = today or timezone.localdate()
-    created = 0
     month, month_start = cadence.month_period(today)
     week, week_start, iso_year, iso_week = cadence.week_period(today)
+    monthly: dict[dt.date, list[int]] = {}
+    weekly: dict[dt.date, list[int]] = {}
+    # A slot is owed only while its due date is still ahead: an item opened after
+    # the 25th, or a unit that became a lead unit after Thursday, owes nothing yet.
     for programme in Programme.objects.filter(is_active=True):
-        open_items = Commitment.objects.filter(programme=programme, state__in=OPEN_STATES)
-        # A slot is owed only while its due date is still ahead: an item opened after
-        # the 25th, or a unit that became a lead unit after Thursday, owes nothing yet.
-        due = cadence.monthly_due(programme, today.year, today.month)
-        if programme.monthly_enabled and due >= today:
-            rows = [
-                ProgressReport(
-                    programme=programme,
-                    kind=ReportKind.MONTHLY,
-                    commitment_id=pk,
-                    unit_id=unit_id,
-                    period=month,
-                    period_start=month_start,
-                    due_date=due,
-                )
-                for pk, unit_id in open_items.exclude(
-                    reports__kind=ReportKind.MONTHLY, reports__period=month
-                ).values_list("pk", "owner_unit_id")
-                if unit_id
-            ]
-            created += len(
-                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-            )
-        due = cadence.weekly_due(programme, iso_year, iso_week)
-        if programme.weekly_enabled and due >= today:
-            have = set(
-                ProgressReport.objects.filter(
-                    programme=programme, kind=ReportKind.WEEKLY, period=week
-                ).values_list("unit_id", flat=True)
-            )
-            units = (
-                set(open_items.order_by().values_list("owner_unit_id", flat=True).distinct())
-                - have
-                - {None}
-            )
-            rows = [
-                ProgressReport(
-                    programme=programme,
-                    kind=ReportKind.WEEKLY,
-                    unit_id=unit_id,
-                    period=week,
-                    period_start=week_start,
-                    due_date=due,
-                )
-                for unit_id in sorted(units)
-            ]
-            created += len(
-                ProgressReport.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-            )
-    missing = ProgressReport.objects.filter(status=ReportStatus.DUE, due_date__lt=today).update(
-        status=ReportStatus.MISSING
-    )
+        if programme.monthly_enabled:
+            due = cadence.monthly_due(programme, today.year, today.month)
+            if due >= today:
+                monthly.setdefault(due, []).append(programme.pk)
+        if programme.weekly_enabled:
+            due = cadence.weekly_due(programme, iso_year, iso_week)
+            if due >= today:
+                weekly.setdefault(due, []).append(programme.pk)
+    created = 0
+    with transaction.atomic():
+        for due, ids in monthly.items():
+            created += _insert_slots(ReportKind.MONTHLY, ids, month, month_start, due)
+        for due, ids in weekly.items():
+            created += _insert_slots(ReportKind.WEEKLY, ids, week, week_start, due)
+        missing = ProgressReport.objects.filter(status=ReportStatus.DUE, due_date__lt=today).update(
+            status=ReportStatus.MISSING
+        )
     return {"created": created, "missing": missing}
+
+
+def _insert_slots(
+    kind: str, programme_ids: list[int], period: str, period_start: dt.date, due: dt.date
+) -> int:
+    """INSERT … SELECT the missing slots of one period for the open items of these
+    programmes: monthly one per item, weekly one per (programme, lead unit)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    report, item = ProgressReport._meta.db_table, Commitment._meta.db_table
+    states = sorted(OPEN_STATES)
+    if kind == ReportKind.MONTHLY:
+        select, column, value = "SELECT", " commitment_id,", " c.id,"
+        owned = "r.commitment_id = c.id"
+    else:  # a lead unit's slot: no commitment (the column stays NULL)
+        select, column, value = "SELECT DISTINCT", "", ""
+        owned = "r.programme_id = c.programme_id AND r.unit_id = c.owner_unit_id"
+    sql = (
+        f"INSERT INTO {q(report)} (programme_id, kind,{column} unit_id, period,"
+        " period_start, due_date, status, is_late, narrative, highlights, problems,"
+        " next_steps, return_note, created_at) "
+        f"{select} c.programme_id, %s,{value} c.owner_unit_id, %s, %s, %s, %s, %s,"
+        " '', '', '', '', '', %s "
+        f"FROM {q(item)} c "
+        f"WHERE c.programme_id IN ({', '.join(['%s'] * len(programme_ids))})"
+        f" AND c.state IN ({', '.join(['%s'] * len(states))})"
+        " AND c.owner_unit_id IS NOT NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM {q(report)} r WHERE {owned}"
+        " AND r.kind = %s AND r.period = %s) "
+        "ON CONFLICT DO NOTHING"
+    )
+    ops = connection.ops
+    params = [
+        ReportKind(kind).value,
+        period,
+        ops.adapt_datefield_value(period_start),
+        ops.adapt_datefield_value(due),
+        ReportStatus.DUE.value,
+        False,
+        ops.adapt_datetimefield_value(timezone.now()),
+        *programme_ids,
+        *states,
+        ReportKind(kind).value,
+        period,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)

@@ -133,6 +133,13 @@ class Notice(ItemRef):
         indexes = [
             models.Index(fields=["item_type", "item_id", "status"], name="notice_item_idx"),
             models.Index(fields=["unit", "status"], name="notice_unit_idx"),
+            # The nightly jobs read open notices by answer date (reminders, the
+            # "unanswered" rung): a partial index holds only those.
+            models.Index(
+                fields=["answer_due"],
+                condition=models.Q(status="open"),
+                name="notice_open_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,3 +284,23 @@ class ReturnVisit(ItemRef):
         verbose_name_plural = "回访"
         ordering = ["-id"]
         indexes = [models.Index(fields=["item_type", "item_id"], name="visit_item_idx")]
+
+
+class JobMark(models.Model):
+    """Where a periodic job left off: the day it ran for, the last timeline entry and
+    time it had seen, and the rules it ran under. The next run re-reads only what
+    changed since (and what time moved past a threshold); see supervision/jobs.py."""
+
+    name = models.CharField(max_length=60, unique=True)
+    day = models.DateField()
+    timeline_id = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField()
+    signature = models.CharField(max_length=64)
+    full_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = "定时任务进度"
+        verbose_name_plural = "定时任务进度"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"

@@ -96,17 +96,28 @@ class StatusRule:
     gap: int
     start_field: str
     progress_field: str | None
+    # The deadline thresholds behind `overdue` and the due-soon part of `at_risk`.
+    cutoff: dt.date
+    soon: dt.date
+    # True when the status also moves without a deadline crossing a threshold or the
+    # row changing (missing reports, progress behind the elapsed time).
+    time_driven: bool = False
 
 
 def status_rule(kind: TrackedKind, policy: LadderPolicy, today: dt.date) -> StatusRule:
-    overdue = Q(deadline__lte=overdue_cutoff(today, 1))
-    risk = Q(deadline__lte=workdays.add_working_days(today, policy.due_soon_workdays))
+    cutoff = overdue_cutoff(today, 1)
+    soon = workdays.add_working_days(today, policy.due_soon_workdays)
+    overdue = Q(deadline__lte=cutoff)
+    risk = Q(deadline__lte=soon)
+    time_driven = False
     missing = hooks.get(kind, "missing_report_q")
     if policy.missing_report_at_risk and missing is not None:
         risk |= missing(today)
+        time_driven = True
     behind_q = hooks.get(kind, "behind_schedule_q")
     behind_in_python = False
     if kind.progress_field:
+        time_driven = True
         if behind_q is not None:
             risk |= behind_q(today, policy.at_risk_gap)
         else:
@@ -118,6 +129,9 @@ def status_rule(kind: TrackedKind, policy: LadderPolicy, today: dt.date) -> Stat
         gap=policy.at_risk_gap,
         start_field=hooks.get(kind, "start_field", "created_at"),
         progress_field=kind.progress_field,
+        cutoff=cutoff,
+        soon=soon,
+        time_driven=time_driven,
     )
 
 

@@ -189,3 +189,29 @@ def test_whole_tiny_run_on_this_database(monkeypatch):
     assert fig["periodic"]["idempotent"] is True
     names = [t["name"] for t in result["targets"]]
     assert f"{db}: periodic run" in names
+
+
+def test_reuse_dataset_values_and_sqlite_copy(tmp_path):
+    from bench import run
+
+    kept = tmp_path / "kept"
+    (kept / "models" / "m").mkdir(parents=True)
+    (kept / "banshi.sqlite3").write_bytes(b"db")
+    (kept / "banshi.sqlite3-wal").write_bytes(b"wal")
+    (kept / "models" / "m" / "x.bin").write_bytes(b"model")
+    assert run.parse_reuse([str(kept), "banshi_full1m:/x"]) == {
+        "sqlite": str(kept),
+        "postgresql": "banshi_full1m:/x",
+    }
+    assert run.parse_reuse(["sqlite=/nowhere", "postgresql=kept_db"]) == {
+        "sqlite": "/nowhere",
+        "postgresql": "kept_db",
+    }
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    run.sqlite_copy(str(kept), scratch)
+    assert (scratch / "banshi.sqlite3").read_bytes() == b"db"
+    assert (scratch / "banshi.sqlite3-wal").read_bytes() == b"wal"
+    assert (scratch / "models" / "m" / "x.bin").read_bytes() == b"model"
+    with pytest.raises(SystemExit):
+        run.sqlite_copy(str(tmp_path / "missing"), scratch)

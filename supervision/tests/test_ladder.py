@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
 
+from core.models import JobLock
 from core.periodic import run_all as run_periodic
 from orgs.models import Role
 from supervision import jobs
@@ -324,3 +326,23 @@ def test_referral_is_told_to_the_commission_that_oversees_the_unit(
     run()
     assert Notification.objects.filter(recipient=discipline, item_id=w.pk).exists()
     assert not Notification.objects.filter(recipient=town_commission).exists()
+
+
+def test_a_failing_job_is_reported_and_the_others_still_run(make_widget, settings):
+    settings.PERIODIC_JOBS = [
+        "supervision.jobs.status_recompute",
+        "supervision.tests.test_ladder.broken_job",
+        "supervision.jobs.escalate",
+    ]
+    w = make_widget(deadline=days_ago(1))
+    report = run_periodic(owner="test")
+    assert report["supervision.tests.test_ladder.broken_job"]["error"] == "RuntimeError: 坏了"
+    assert "result" in report["supervision.jobs.escalate"]
+    assert fresh(w).escalation_level >= 2
+    assert not JobLock.objects.exists()  # released
+    with pytest.raises(CommandError, match="broken_job"):
+        call_command("run_periodic")
+
+
+def broken_job():
+    raise RuntimeError("坏了")

@@ -2,9 +2,9 @@ import json
 import os
 import socket
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from core.periodic import run_all
+from core.periodic import failed, run_all
 
 
 class Command(BaseCommand):
@@ -16,3 +16,5 @@ class Command(BaseCommand):
             self.stdout.write("另一进程正在运行定时任务，本次跳过")
             return
         self.stdout.write(json.dumps(report, ensure_ascii=False, default=str, indent=1))
+        if failed(report):
+            raise CommandError("以下定时任务运行失败：" + "、".join(failed(report)))
