@@ -43,3 +43,27 @@ class LocalDate(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"(({sql}) AT TIME ZONE %s)::date", (*params, settings.TIME_ZONE)
+
+
+class LocalMonth(Func):
+    """First day of the local month of a timestamp (the rollups' month key)."""
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):  # other backends
+        from django.db.models.functions import TruncMonth
+
+        trunc = TruncMonth(*self.source_expressions, output_field=DateField())
+        return trunc.as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        minutes = _fixed_offset_minutes()
+        if minutes is None:
+            return self.as_sql(compiler, connection, **extra)
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{minutes:+d} minutes', 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date_trunc('month', ({sql}) AT TIME ZONE %s)::date", (*params, settings.TIME_ZONE)

@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotFound, PermissionDenied
 from orgs import access
 from orgs.models import OrgNode, Role, User
 
+from .jobs import bump_generation
 from .models import (
     COLLECTING_KINDS,
     Activity,
@@ -102,7 +103,7 @@ def activity_record(
     if errors:
         raise InvalidInput("活动记录有误，请检查标红的项目", fields=errors)
     with transaction.atomic():
-        return Activity.objects.create(
+        activity = Activity.objects.create(
             date=date,
             place=place,
             kind=kind,
@@ -111,6 +112,8 @@ def activity_record(
             recorded_by=actor,
             **counts,
         )
+        bump_generation()  # the dashboards' cached figures include activities
+    return activity
 
 
 def access_activity(actor: User, activity_id) -> Activity:
@@ -159,6 +162,8 @@ def activity_link_cases(*, actor: User, activity_id, tracking_codes: list[str]) 
             if pk not in existing
         ]
         ActivityCase.objects.bulk_create(new)
+        if new:
+            bump_generation()
     return len(new)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -24,9 +25,20 @@ from .exports import pct, workbook, xlsx_response
 from .measures import MEASURES, RATES
 from .models import Activity, ActivityKind, Axis, ScoreWeights
 from .periods import parse_period
-from .sentences import all_sentences
 
 PAGE = 50
+
+
+def _page(request, qs):
+    """One keyset page by id descending (`?before=<id>`): (rows, the next page's mark)."""
+    before = request.GET.get("before")
+    qs = qs.order_by("-id")
+    if before and before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    rows = list(qs[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return rows, (rows[-1].pk if more else None)
 
 
 # Who reads figures: the working roles. Volunteers have a light account and the
@@ -65,25 +77,35 @@ def _breadcrumb(actor, node):
     return [n for n in chain if access.covers(actor, n)]
 
 
+DASHBOARD_CACHE_SECONDS = 600
+
+
+def _dashboard_data(node, period) -> dict:
+    """Per (node, period), cached: the key moves with every job run that changed a rollup
+    and every activity recorded, so what is live (rectification lists) is at most
+    DASHBOARD_CACHE_SECONDS old and the rest is exactly the rollup."""
+    key = sel.dashboard_cache_key(node, period)
+    data = cache.get(key) if key else None
+    if data is None:
+        data = sel.dashboard_data(node, period)
+        if key:
+            cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
 @login_required
 def dashboard(request):
     actor, node, period = _context(request)
-    months = sel.months_for_trend(period)
-    trend = sel.case_trend(node, months)
-    by_category = sel.case_by_category(node, period)
-    by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
-    rank_kind = "places" if by_child else "units"
-    # A unit sees only its own figures: no ranking of others to show it against.
-    is_unit = sel.axis_for(node) == Axis.UNIT
-    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month and not is_unit else []
-    unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
+    d = _dashboard_data(node, period)
+    trend, by_category, by_child = d["trend"], d["by_category"], d["by_child"]
     export = request.GET.get("export")
     if export:
         return _export_table(export, node, period, trend, by_category, by_child)
-    figures = sel.case_figures(node, period)
-    ladder = sel.ladder_figures(node)
-    commitments = sel.commitment_figures(node, period)
-    activities = sel.activity_figures(node, period)
+    # A unit sees only its own figures: no ranking of others to show it against.
+    is_unit = d["axis"] == Axis.UNIT
+    ranking = d["ranking"]
+    figures, ladder, commitments = d["figures"], d["ladder"], d["commitments"]
+    activities = d["activities"]
     chart = {
         "trend": {
             "months": [t["label"] for t in trend],
@@ -133,15 +155,14 @@ def dashboard(request):
             "period": period,
             "periods": _period_choices(),
             "breadcrumb": _breadcrumb(actor, node),
-            "children": [c for c in sel.child_places(node)] if by_child else [],
+            "children": d["children"] if by_child else [],
             "stats": stats,
             "rate_stats": rate_stats,
-            "sentences": all_sentences(node, period),
+            "sentences": d["sentences"],
             "by_category": by_category,
             "by_child": by_child,
-            "ranking": ranking,
-            "rank_kind": rank_kind,
-            "unit_ranking": unit_ranking if rank_kind == "places" else [],
+            "ranking": [] if is_unit else ranking,
+            "rank_kind": "places",
             "commitments": commitments,
             "activities": activities,
             "activity_rows": [
@@ -149,8 +170,11 @@ def dashboard(request):
             ],
             "ladder": ladder,
             "chart": chart,
-            "is_unit": sel.axis_for(node) == Axis.UNIT,
+            "is_unit": is_unit,
             "can_brief": actor.is_superuser or actor.has_role(Role.OFFICE),
+            # Reversed once, not in every table row.
+            "cases_url": reverse("figures:cases"),
+            "commitments_url": reverse("figures:commitments"),
         },
     )
 
@@ -308,13 +332,7 @@ def activities(request):
             for a in qs.annotate(linked_cases=Count("case_links")).iterator()
         )
         return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
+    rows, next_before = _page(request, qs)
     return render(
         request,
         "figures/activities.html",
@@ -325,7 +343,7 @@ def activities(request):
             "kind": kind,
             "kinds": ActivityKind.choices,
             "rows": rows,
-            "next_before": rows[-1].pk if more else None,
+            "next_before": next_before,
             "totals": sel.activity_figures(node, period, kind),
             "query": request.GET.urlencode(),
         },
@@ -435,13 +453,7 @@ def cases_list(request):
     title = f"{node.name}{period.label}{'活动收集的' if from_activity else ''}诉求：{MEASURES[measure].label}"
     if request.GET.get("export"):
         return _export_cases(actor, qs, title)
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
+    rows, next_before = _page(request, qs)
     return render(
         request,
         "figures/cases.html",
@@ -450,7 +462,7 @@ def cases_list(request):
             "node": node,
             "period": period,
             "rows": rows,
-            "next_before": rows[-1].pk if more else None,
+            "next_before": next_before,
             "query": request.GET.urlencode(),
             "measure": measure,
             "rating": measure in ("rated", "satisfied"),
@@ -559,13 +571,7 @@ def commitments_list(request):
             for i, c in enumerate(qs.order_by("pk").iterator(), 1)
         )
         return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
+    rows, next_before = _page(request, qs)
     return render(
         request,
         "figures/commitments.html",
@@ -573,7 +579,7 @@ def commitments_list(request):
             "title": title,
             "node": node,
             "rows": rows,
-            "next_before": rows[-1].pk if more else None,
+            "next_before": next_before,
             "query": request.GET.urlencode(),
         },
     )
