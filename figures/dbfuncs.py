@@ -67,3 +67,25 @@ class LocalMonth(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"date_trunc('month', ({sql}) AT TIME ZONE %s)::date", (*params, settings.TIME_ZONE)
+
+
+class MonthOf(Func):
+    """First day of the month of a date column, in SQL (TruncMonth runs Python per row
+    on SQLite)."""
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):
+        from django.db.models.functions import TruncMonth
+
+        trunc = TruncMonth(*self.source_expressions, output_field=DateField())
+        return trunc.as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date_trunc('month', {sql})::date", params

@@ -18,19 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.bulk import insert_many
 from orgs.models import OrgNode
 from tracking import workdays
 
-from .dbfuncs import LocalMonth
+from .dbfuncs import LocalMonth, MonthOf
 from .measures import MEASURES, WORKING, measure_q, with_dates
 from .models import Axis, CaseKey, CaseMonthly, RollupState, SignLimit
 from .periods import next_month
@@ -407,6 +406,22 @@ def _ancestor_ids(path: str | None, paths: dict[str, int]) -> set[int]:
     return {paths[path[:i]] for i in range(STEP, len(path) + 1, STEP) if path[:i] in paths}
 
 
+class _Ancestors:
+    """node id -> the ids of the node and all its ancestors (memoised; no join per row)."""
+
+    def __init__(self) -> None:
+        self.paths = dict(OrgNode.objects.values_list("path", "id"))
+        self.path_of = {i: p for p, i in self.paths.items()}
+        self.memo: dict[int | None, frozenset[int]] = {None: frozenset()}
+
+    def __call__(self, node_id: int | None) -> frozenset[int]:
+        hit = self.memo.get(node_id)
+        if hit is None:
+            hit = frozenset(_ancestor_ids(self.path_of.get(node_id), self.paths))
+            self.memo[node_id] = hit
+        return hit
+
+
 def _write_diff(model, rows: dict[tuple, int], key_fields: list[str], scope: dict) -> int:
     """Make the table hold exactly `rows` (key -> n), touching only what changed."""
     current = {
@@ -434,18 +449,20 @@ def snapshot_refresh() -> dict:
 
     from .models import ItemSnapshot, ReportMonthly
 
-    paths = dict(OrgNode.objects.values_list("path", "id"))
+    up = _Ancestors()
     changed = 0
     for kind in registry.kinds():
         label = kind.model._meta.label_lower
         qs = kind.model.objects.all()
         if label not in FULL_SNAPSHOT:
-            qs = qs.filter(escalation_level__gt=0)
+            # Only open items stay escalated (supervision's status job, which runs before
+            # this one, de-escalates finished ones): the state index, not a table scan.
+            qs = qs.filter(state__in=kind.open_states, escalation_level__gt=0)
         has_kind = any(f.name == "kind" for f in kind.model._meta.fields)
         has_problem = any(f.name == "problem" for f in kind.model._meta.fields)
         fields = [
-            "place__path",
-            "owner_unit__path",
+            "place_id",
+            "owner_unit_id",
             "state",
             "supervision_status",
             "escalation_level",
@@ -455,10 +472,15 @@ def snapshot_refresh() -> dict:
         if has_problem:
             fields.append("problem__level")
         rows: dict[tuple, int] = defaultdict(int)
-        for r in qs.values(*fields).annotate(n=Count("id")).order_by():
-            nodes = _ancestor_ids(r["place__path"], paths) | _ancestor_ids(
-                r["owner_unit__path"], paths
-            )
+        if label in FULL_SNAPSHOT:
+            grouped = qs.values(*fields).annotate(n=Count("id")).order_by()
+        else:
+            # A few thousand rows: fetched plainly and counted here, so the database
+            # walks the state index instead of choosing a full scan for the GROUP BY.
+            counted = Counter(qs.values_list(*fields).order_by())
+            grouped = [{**dict(zip(fields, k, strict=True)), "n": n} for k, n in counted.items()]
+        for r in grouped:
+            nodes = up(r["place_id"]) | up(r["owner_unit_id"])
             key = (
                 r.get("kind", "") if has_kind else "",
                 r["state"],
@@ -481,14 +503,14 @@ def snapshot_refresh() -> dict:
     if report_model is not None:
         rows = defaultdict(int)
         grouped = (
-            report_model.objects.annotate(m=TruncMonth("due_date"))
-            .values("m", "unit__path", "status", "is_late")
+            report_model.objects.annotate(m=MonthOf("due_date"))
+            .values("m", "unit_id", "status", "is_late")
             .annotate(n=Count("id"))
             .order_by()
         )
         for r in grouped:
             month = r["m"] if isinstance(r["m"], dt.date) else r["m"].date()
-            for node_id in _ancestor_ids(r["unit__path"], paths):
+            for node_id in up(r["unit_id"]):
                 rows[(month.replace(day=1), node_id, r["status"], r["is_late"])] += r["n"]
         changed += _write_diff(ReportMonthly, rows, ["month", "node_id", "status", "is_late"], {})
     if changed:
