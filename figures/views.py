@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,9 @@ from orgs import access
 from orgs.models import OrgNode, Role
 
 from . import briefing as briefing_doc
+from . import exports, services
 from . import selectors as sel
-from . import services
-from .exports import pct, workbook, xlsx_response
+from .exports import xlsx_response
 from .measures import MEASURES, RATES
 from .models import Activity, ActivityKind, Axis, ScoreWeights
 from .periods import parse_period
@@ -100,7 +99,9 @@ def dashboard(request):
     trend, by_category, by_child = d["trend"], d["by_category"], d["by_child"]
     export = request.GET.get("export")
     if export:
-        return _export_table(export, node, period, trend, by_category, by_child)
+        return xlsx_response(
+            *exports.figure_table(export, node, period, trend, by_category, by_child)
+        )
     # A unit sees only its own figures: no ranking of others to show it against.
     is_unit = d["axis"] == Axis.UNIT
     ranking = d["ranking"]
@@ -179,40 +180,6 @@ def dashboard(request):
     )
 
 
-def _rate_cols(row):
-    return [pct(row.get(k)) for k in RATES]
-
-
-RATE_HEADERS = [label for label, _n, _d in RATES.values()]
-
-
-def _export_table(which, node, period, trend, by_category, by_child):
-    base = ["收到", "受理", "不予受理", "办结", "超期未办结", "重办", "评价(次)", "满意(次)"]
-    keys = [
-        "received",
-        "accepted",
-        "declined",
-        "resolved",
-        "overdue",
-        "reopened",
-        "rated",
-        "satisfied",
-    ]
-    if which == "trend":
-        rows = [[t["label"], *[t[k] for k in keys], *_rate_cols(t)] for t in trend]
-        head = ["月份", *base, *RATE_HEADERS]
-    elif which == "category":
-        rows = [[c["name"], *[c[k] for k in keys], *_rate_cols(c)] for c in by_category]
-        head = ["类别", *base, *RATE_HEADERS]
-    elif which == "places":
-        rows = [[c["node"].name, *[c[k] for k in keys], *_rate_cols(c)] for c in by_child]
-        head = ["地区", *base, *RATE_HEADERS]
-    else:
-        raise InvalidInput("未知的导出表格")
-    title = f"{node.name}{period.label}诉求办理情况"
-    return xlsx_response(f"{title}-{which}.xlsx", workbook(title, head, rows))
-
-
 @login_required
 def ranking_page(request):
     actor, node, period = _context(request)
@@ -222,20 +189,7 @@ def ranking_page(request):
     rows = sel.ranking(node, period, kind=kind)
     title = f"{node.name}{period.label}{'承办单位' if kind == 'units' else '属地'}综合排名"
     if request.GET.get("export"):
-        head = ["名次", "单位", "较上月", "收到", "办结", *RATE_HEADERS, "综合得分"]
-        data = [
-            [
-                r["rank"],
-                r["node"].name,
-                "" if r["change"] is None else r["change"],
-                r["received"],
-                r["resolved"],
-                *_rate_cols(r),
-                r["score"],
-            ]
-            for r in rows
-        ]
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, data))
+        return xlsx_response(*exports.ranking_table(title, rows))
     return render(
         request,
         "figures/ranking.html",
@@ -301,37 +255,7 @@ def activities(request):
         kind = ""
     qs = sel.activities_in(node, period, kind).select_related("place", "recorded_by")
     if request.GET.get("export"):
-        title = f"{node.name}{period.label}活动记录"
-        head = [
-            "日期",
-            "类型",
-            "主题",
-            "地点",
-            "覆盖群众(人次)",
-            "参与党员干部",
-            "走访居民小组",
-            "收集问题",
-            "意见建议",
-            "关联诉求",
-            "记录人",
-        ]
-        rows = (
-            [
-                a.date,
-                a.get_kind_display(),
-                a.title,
-                a.place.name,
-                a.people_reached,
-                a.participants,
-                a.groups_visited,
-                a.problems_collected,
-                a.suggestions_collected,
-                a.linked_cases,
-                str(a.recorded_by or ""),
-            ]
-            for a in qs.annotate(linked_cases=Count("case_links")).iterator()
-        )
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
+        return xlsx_response(*exports.activities_table(node, period, qs))
     rows, next_before = _page(request, qs)
     return render(
         request,
@@ -452,7 +376,7 @@ def cases_list(request):
     )
     title = f"{node.name}{period.label}{'活动收集的' if from_activity else ''}诉求：{MEASURES[measure].label}"
     if request.GET.get("export"):
-        return _export_cases(actor, qs, title)
+        return xlsx_response(*exports.cases_table(actor, qs, title))
     rows, next_before = _page(request, qs)
     return render(
         request,
@@ -470,70 +394,6 @@ def cases_list(request):
     )
 
 
-def _export_cases(actor, qs, title):
-    """Contact columns: full only where the reader may see them (and each read logged)."""
-    from cases.masking import mask_name, mask_phone, public_place
-    from cases.models import CaseContact
-    from cases.services import can_view_contact
-    from tracking.services import personal_data_access_log
-
-    rows = []
-    items = list(qs.order_by("-id")[:5000])
-    contacts = {c.case_id: c for c in CaseContact.objects.filter(case__in=[c.pk for c in items])}
-    for c in items:
-        contact = contacts.get(c.pk)
-        name = phone = ""
-        address = public_place(c.place)
-        if contact is not None:
-            if can_view_contact(actor, c):
-                personal_data_access_log(
-                    actor=actor, item=c, fields=["name", "phone", "address"], reason="导出统计明细"
-                )
-                name, phone = contact.name, contact.phone
-                address = f"{address} {c.address}".strip()
-            else:
-                name, phone = mask_name(contact.name), mask_phone(contact.phone)
-        rows.append(
-            [
-                c.tracking_code,
-                c.display_title,
-                c.get_kind_display(),
-                c.get_channel_display(),
-                c.category.name if c.category else "",
-                address,
-                c.owner_unit.name if c.owner_unit else "",
-                c.state_label,
-                timezone.localtime(c.collected_at).strftime("%Y-%m-%d %H:%M"),
-                c.deadline,
-                timezone.localtime(c.replied_at).strftime("%Y-%m-%d") if c.replied_at else "",
-                c.rating_satisfied,
-                c.rating_neutral,
-                c.rating_unsatisfied,
-                name,
-                phone,
-            ]
-        )
-    head = [
-        "查询码",
-        "标题",
-        "类型",
-        "渠道",
-        "类别",
-        "地点",
-        "责任单位",
-        "状态",
-        "收集时间",
-        "办理时限",
-        "办结日期",
-        "满意",
-        "基本满意",
-        "不满意",
-        "诉求人",
-        "联系电话",
-    ]
-    return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
-
-
 @login_required
 def commitments_list(request):
     actor, node, period = _context(request)
@@ -545,32 +405,7 @@ def commitments_list(request):
     qs = sel.drill_commitments(actor, node, state=state, status=status, level=level, kind=kind)
     title = f"{node.name}实事项目清单"
     if request.GET.get("export"):
-        head = [
-            "序号",
-            "项目名称",
-            "类型",
-            "责任单位",
-            "完成时限",
-            "进度",
-            "状态",
-            "督办状态",
-            "督办级别",
-        ]
-        rows = (
-            [
-                i,
-                c.title,
-                c.get_kind_display(),
-                c.owner_unit.name if c.owner_unit else "",
-                c.deadline,
-                f"{c.progress_percent}%",
-                c.state_label,
-                c.get_supervision_status_display(),
-                c.get_escalation_level_display(),
-            ]
-            for i, c in enumerate(qs.order_by("pk").iterator(), 1)
-        )
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
+        return xlsx_response(*exports.commitments_table(title, qs))
     rows, next_before = _page(request, qs)
     return render(
         request,
