@@ -52,10 +52,17 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], note:
     return buf.getvalue()
 
 
-def xlsx_response(filename: str, data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def file_response(filename: str, data: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def xlsx_response(filename: str, data: bytes) -> HttpResponse:
+    return file_response(filename, data, XLSX)
 
 
 def pct(value) -> str:

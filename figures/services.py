@@ -26,6 +26,15 @@ from .models import (
 from .periods import parse_period
 
 RECORDERS = (Role.GRID_WORKER, Role.OFFICE, Role.UNIT_HANDLER, Role.UNIT_HEAD)
+# Who reads figures: the working roles. Volunteers have a light account and the
+# discipline inspection reads referrals only (supervision).
+FIGURE_ROLES = (
+    Role.OFFICE,
+    Role.UNIT_HANDLER,
+    Role.UNIT_HEAD,
+    Role.GRID_WORKER,
+    Role.INSPECTOR,
+)
 MAX_COUNT = 1_000_000
 
 

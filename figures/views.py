@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,15 +39,7 @@ def _page(request, qs):
     return rows, (rows[-1].pk if more else None)
 
 
-# Who reads figures: the working roles. Volunteers have a light account and the
-# discipline inspection reads referrals only (supervision).
-FIGURE_ROLES = (
-    Role.OFFICE,
-    Role.UNIT_HANDLER,
-    Role.UNIT_HEAD,
-    Role.GRID_WORKER,
-    Role.INSPECTOR,
-)
+FIGURE_ROLES = services.FIGURE_ROLES
 
 
 def _context(request):
@@ -472,15 +463,7 @@ def briefing_download(request):
     actor, node, period = _context(request)
     b = services.briefing_issue(actor=actor, node_id=node.pk, period=period.key)
     data = briefing_doc.build(node=node, period=period, briefing=b)
-    name = f"{node.name}{period.label}工作通报.docx"
-    response = HttpResponse(
-        data,
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return exports.file_response(f"{node.name}{period.label}工作通报.docx", data, exports.DOCX)
 
 
 __all__ = ["Activity", "dt"]
