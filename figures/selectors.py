@@ -382,9 +382,11 @@ def activities_in(node: OrgNode, period: Period | None = None, kind: str = ""):
 
 def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
     qs = activities_in(node, period, kind)
+    fields = ("sessions", "people", "participants", "groups", "problems", "suggestions")
     by_kind = {
         r["kind"]: r
-        for r in qs.values("kind").annotate(
+        for r in qs.values("kind")
+        .annotate(
             sessions=Count("id"),
             people=Sum("people_reached"),
             participants=Sum("participants"),
@@ -392,15 +394,10 @@ def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
             problems=Sum("problems_collected"),
             suggestions=Sum("suggestions_collected"),
         )
+        .order_by()
     }
-    totals = qs.aggregate(
-        sessions=Count("id"),
-        people=Sum("people_reached"),
-        participants=Sum("participants"),
-        groups=Sum("groups_visited"),
-        problems=Sum("problems_collected"),
-        suggestions=Sum("suggestions_collected"),
-    )
+    # The totals are the kinds' sums: no second pass over the activities.
+    totals = {f: sum((r[f] or 0) for r in by_kind.values()) for f in fields}
     linked = ActivityCase.objects.filter(activity__in=qs).values("case_id")
     resolved = 0
     if has_model("cases.Case"):
@@ -409,13 +406,9 @@ def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
         resolved = Case.objects.filter(pk__in=linked, state__in=FINISHED).count()
     return {
         "by_kind": {
-            k: {
-                f: (by_kind.get(k) or {}).get(f) or 0
-                for f in ("sessions", "people", "participants", "groups", "problems", "suggestions")
-            }
-            for k in ActivityKind.values
+            k: {f: (by_kind.get(k) or {}).get(f) or 0 for f in fields} for k in ActivityKind.values
         },
-        "totals": {k: v or 0 for k, v in totals.items()},
+        "totals": totals,
         "cases_linked": linked.distinct().count(),
         "cases_resolved": resolved,
     }

@@ -27,6 +27,20 @@ from .periods import parse_period
 PAGE = 50
 
 
+def _list_or_export(request, qs, template: str, export, **context):
+    """A drill-down list: its Excel file with ?export=, else one page of it. `export`
+    (and any callable in context) runs only on the branch that needs it."""
+    if request.GET.get("export"):
+        return xlsx_response(*export())
+    rows, next_before = _page(request, qs)
+    context = {k: v() if callable(v) else v for k, v in context.items()}
+    return render(
+        request,
+        template,
+        {**context, "rows": rows, "next_before": next_before, "query": request.GET.urlencode()},
+    )
+
+
 def _page(request, qs):
     """One keyset page by id descending (`?before=<id>`): (rows, the next page's mark)."""
     before = request.GET.get("before")
@@ -245,23 +259,17 @@ def activities(request):
     if kind not in ActivityKind.values:
         kind = ""
     qs = sel.activities_in(node, period, kind).select_related("place", "recorded_by")
-    if request.GET.get("export"):
-        return xlsx_response(*exports.activities_table(node, period, qs))
-    rows, next_before = _page(request, qs)
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/activities.html",
-        {
-            "node": node,
-            "period": period,
-            "periods": _period_choices(),
-            "kind": kind,
-            "kinds": ActivityKind.choices,
-            "rows": rows,
-            "next_before": next_before,
-            "totals": sel.activity_figures(node, period, kind),
-            "query": request.GET.urlencode(),
-        },
+        lambda: exports.activities_table(node, period, qs),
+        node=node,
+        period=period,
+        periods=_period_choices(),
+        kind=kind,
+        kinds=ActivityKind.choices,
+        totals=lambda: sel.activity_figures(node, period, kind),
     )
 
 
@@ -366,22 +374,16 @@ def cases_list(request):
         activity=from_activity,
     )
     title = f"{node.name}{period.label}{'活动收集的' if from_activity else ''}诉求：{MEASURES[measure].label}"
-    if request.GET.get("export"):
-        return xlsx_response(*exports.cases_table(actor, qs, title))
-    rows, next_before = _page(request, qs)
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/cases.html",
-        {
-            "title": title,
-            "node": node,
-            "period": period,
-            "rows": rows,
-            "next_before": next_before,
-            "query": request.GET.urlencode(),
-            "measure": measure,
-            "rating": measure in ("rated", "satisfied"),
-        },
+        lambda: exports.cases_table(actor, qs, title),
+        title=title,
+        node=node,
+        period=period,
+        measure=measure,
+        rating=measure in ("rated", "satisfied"),
     )
 
 
@@ -395,19 +397,13 @@ def commitments_list(request):
     level = int(level) if level.isdigit() else 0
     qs = sel.drill_commitments(actor, node, state=state, status=status, level=level, kind=kind)
     title = f"{node.name}实事项目清单"
-    if request.GET.get("export"):
-        return xlsx_response(*exports.commitments_table(title, qs))
-    rows, next_before = _page(request, qs)
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/commitments.html",
-        {
-            "title": title,
-            "node": node,
-            "rows": rows,
-            "next_before": next_before,
-            "query": request.GET.urlencode(),
-        },
+        lambda: exports.commitments_table(title, qs),
+        title=title,
+        node=node,
     )
 
 
@@ -434,27 +430,39 @@ def briefing_page(request):
     )
 
 
+def _back_to_briefing(request, act, done: str):
+    """The briefing page's two small forms: act(actor, period), a message, back."""
+    actor, node, period = _context(request)
+    act(actor, period)
+    messages.success(request, done)
+    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+
+
 @login_required
 @require_POST
 def highlight_pick(request):
-    actor, node, period = _context(request)
-    services.highlight_pick(
-        actor=actor,
-        report_id=request.POST.get("report"),
-        period=period.key,
-        text=request.POST.get("text", ""),
+    return _back_to_briefing(
+        request,
+        lambda actor, period: services.highlight_pick(
+            actor=actor,
+            report_id=request.POST.get("report"),
+            period=period.key,
+            text=request.POST.get("text", ""),
+        ),
+        "已选入本期通报的亮点做法",
     )
-    messages.success(request, "已选入本期通报的亮点做法")
-    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
 
 
 @login_required
 @require_POST
 def highlight_remove(request):
-    actor, node, period = _context(request)
-    services.highlight_remove(actor=actor, highlight_id=request.POST.get("highlight"))
-    messages.success(request, "已移出本期通报")
-    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+    return _back_to_briefing(
+        request,
+        lambda actor, _period: services.highlight_remove(
+            actor=actor, highlight_id=request.POST.get("highlight")
+        ),
+        "已移出本期通报",
+    )
 
 
 @login_required
