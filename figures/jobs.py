@@ -290,15 +290,17 @@ def _recount_places(month, towns, today, tree: Tree) -> int:
     current = _current(month, Axis.PLACE, [*towns, *villages])
     # The difference per (is_total, category), for every county/city/province above.
     delta: dict[tuple, list[int]] = {}
-    for t in towns:
-        keys = {k for k in new if k[0] == t} | {k for k in current if k[0] == t}
-        for key in keys:
-            was = current[key][1] if key in current else [0] * len(FIELDS)
-            now = new.get(key, [0] * len(FIELDS))
-            if was != now:
-                diff = [a - b for a, b in zip(now, was, strict=True)]
-                for above in tree.above.get(t, ()):
-                    _add(delta, (above, key[1], key[2]), diff)
+    zero = [0] * len(FIELDS)
+    town_set = set(towns)
+    for key in set(new) | set(current):
+        if key[0] not in town_set:
+            continue  # a village row: replaced, nothing above it to correct
+        was = current[key][1] if key in current else zero
+        now = new.get(key, zero)
+        if was != now:
+            diff = [a - b for a, b in zip(now, was, strict=True)]
+            for above in tree.above.get(key[0], ()):
+                _add(delta, (above, key[1], key[2]), diff)
     written = _sync(month, Axis.PLACE, current, new)
     if delta:
         above_now = _current(month, Axis.PLACE, {k[0] for k in delta})
