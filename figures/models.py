@@ -1,11 +1,13 @@
 """Figures: activity records, the rollup tables the dashboard reads, score weights, highlights.
 
-Rollup choice: tables rebuilt by the periodic job (figures.jobs.rollup_refresh), one
-row per (month, org node, category) and axis. Not incremental counters: a case's
-figures change long after intake (signed, replied, rated, reopened, overdue as days
-pass), so counters would have to hook every transition and a day-change; a job that
-re-aggregates only the months touched since its last run is simpler to prove right,
-idempotent, and keeps every dashboard query to a few hundred indexed rows.
+Rollup choice: tables kept by the periodic job (figures.jobs.rollup_refresh), one row
+per (month, org node, category) and axis. Not counters bumped on each write: a case's
+figures change long after intake (signed, replied, rated, reopened, moved to another
+unit or place, overdue as days pass with no event at all), so counters would have to
+hook every write path and still need a daily sweep. The job re-counts only the (month,
+town) and (month, unit) groups touched since its last run, from the records: simple to
+prove equal to a full recount, idempotent, and every dashboard read is a few hundred
+indexed rows.
 """
 
 from __future__ import annotations
