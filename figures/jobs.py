@@ -38,6 +38,7 @@ STEP = OrgNode.steplen
 COUNT_FIELDS = [k for k in MEASURES if k not in ("rated", "satisfied")]
 FIELDS = [*COUNT_FIELDS, "rated", "satisfied"]
 CHUNK = 900  # ids per IN (...) list: under SQLite's variable limit everywhere
+WATERMARK_MARGIN = dt.timedelta(minutes=10)
 
 
 def _case_model():
@@ -288,7 +289,11 @@ def _full(Case, today: dt.date, tree: Tree) -> tuple[list[dt.date], int]:
 
 def _changed(Case, state: RollupState, top_id: int, today: dt.date):
     """Cases to re-count: new ones, updated ones, and (once a day) newly overdue ones."""
-    cond = Q(id__gt=state.max_id or 0, id__lte=top_id) | Q(updated_at__gte=state.watermark)
+    # The margin: a write whose transaction began before the last run but committed after
+    # it carries an older updated_at; re-counting a few minutes twice costs nothing
+    # (unchanged rows are not written).
+    since = state.watermark - WATERMARK_MARGIN
+    cond = Q(id__gt=state.max_id or 0, id__lte=top_id) | Q(updated_at__gte=since)
     if state.last_day != today:
         cond |= Q(
             state__in=WORKING,
@@ -373,25 +378,30 @@ def _incremental(Case, state, top_id, today, tree_factory) -> tuple[list[dt.date
     months = sorted(set(towns) | set(units))
     ensure_sign_limits(min(months), today + dt.timedelta(days=31))
     written = 0
+    changed_months = []
     with transaction.atomic():
         for part in _chunks([m[0] for m in moved]):
             CaseKey.objects.filter(case_id__in=part).delete()
         _insert(CaseKey, ["case_id", "month", "town_id", "unit_id"], moved)
         for month in months:
+            before = written
             dirty_towns = sorted(towns.get(month, ()))
             if any(tree.kind.get(t) in ABOVE_TOWN for t in dirty_towns):
                 # A case placed above town level (never by intake): count the month afresh.
                 written += rebuild_month(month, today=today, tree=tree)
-                continue
-            if dirty_towns:
-                written += _recount_places(month, dirty_towns, today, tree)
-            if units.get(month):
-                written += _recount_units(month, sorted(units[month]), today)
-    return months, written
+            else:
+                if dirty_towns:
+                    written += _recount_places(month, dirty_towns, today, tree)
+                if units.get(month):
+                    written += _recount_units(month, sorted(units[month]), today)
+            if written > before:
+                changed_months.append(month)
+    return changed_months, written
 
 
 def rollup_refresh(*, full: bool = False, today: dt.date | None = None) -> dict:
-    """The periodic job: bring CaseMonthly up to date. Idempotent."""
+    """The periodic job: bring CaseMonthly up to date. Idempotent. Returns the months
+    whose rows changed and the number of rows written."""
     Case = _case_model()
     started = timezone.now()
     today = today or timezone.localdate()
