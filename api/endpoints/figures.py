@@ -97,24 +97,28 @@ def _plain(value):
 @router.get("/figures", response={200: FiguresOut, **READ_ERRORS}, summary="统计汇总")
 def figures(request: HttpRequest, q: Query[FigureQuery]):
     node, period = _node_and_period(request, q)
-    f = sel.case_figures(node, period)
+    d = sel.dashboard_data(node, period)  # the page's reads, once each
+    f = d["figures"]
     by_place = []
-    for row in sel.case_by_child(node, period):
+    for row in d["by_child"]:
         sums, rates = _split(row)
         by_place.append({"node": _ref(row["node"]), **sums, **rates})
-    texts = []
-    for make in (sentences.case_sentence, sentences.commitment_sentence):
-        parts = make(node, period) if make is sentences.case_sentence else make(node)
-        if parts:
-            texts.append(sentences.text_of(parts))
+    texts = [
+        sentences.text_of(parts)
+        for parts in (
+            sentences.case_sentence(node, period, f),
+            sentences.commitment_sentence(node, d["commitments"]),
+        )
+        if parts
+    ]
     return {
         "node": _ref(node),
         "period": {"key": period.key, "label": period.label},
         "measures": {k: m.label for k, m in MEASURES.items()},
         "cases": {"sums": f.sums, "rates": f.rates, "score": f.score},
-        "by_category": _plain(sel.case_by_category(node, period)),
+        "by_category": _plain(d["by_category"]),
         "by_place": by_place,
-        "commitments": _plain(sel.commitment_figures(node, period)),
+        "commitments": _plain(d["commitments"]),
         "sentences": texts,
     }
 
