@@ -154,6 +154,16 @@ def ranking(
 XLSX_RESPONSE = {"description": "Excel 文件（.xlsx）", "content": {XLSX: {}}}
 
 
+def _xlsx_get(path: str, summary: str):
+    """A GET that answers an Excel file (documented as such), or a JSON error."""
+    return router.get(
+        path,
+        response={200: None, **READ_ERRORS, 400: Error},
+        openapi_extra={"responses": {200: XLSX_RESPONSE}},
+        summary=summary,
+    )
+
+
 def _reader(request: HttpRequest):
     actor = actor_of(request)
     access.require_staff(actor)
@@ -268,12 +278,7 @@ def activity_create(request: HttpRequest, payload: ActivityIn):
     return Status(201, _activity_out(services.access_activity(actor, a.pk), []))
 
 
-@router.get(
-    "/activities/export",
-    response={200: None, **READ_ERRORS, 400: Error},
-    openapi_extra={"responses": {200: XLSX_RESPONSE}},
-    summary="导出活动记录（Excel）",
-)
+@_xlsx_get("/activities/export", "导出活动记录（Excel）")
 def activity_export(request: HttpRequest, q: Query[ActivityQuery]):
     _actor, node, period = _scope(request, q.node, q.period)
     return xlsx_response(
@@ -459,12 +464,7 @@ class ExportQuery(FigureQuery):
     )
 
 
-@router.get(
-    "/figures/export",
-    response={200: None, **READ_ERRORS, 400: Error},
-    openapi_extra={"responses": {200: XLSX_RESPONSE}},
-    summary="导出统计表（Excel）",
-)
+@_xlsx_get("/figures/export", "导出统计表（Excel）")
 def figures_export(request: HttpRequest, q: Query[ExportQuery]):
     _actor, node, period = _scope(request, q.node, q.period)
     if q.table.startswith("ranking_"):
@@ -485,12 +485,7 @@ class CasesExportQuery(FigureQuery):
     category: Id | None = None
 
 
-@router.get(
-    "/figures/cases/export",
-    response={200: None, **READ_ERRORS, 400: Error},
-    openapi_extra={"responses": {200: XLSX_RESPONSE}},
-    summary="导出统计数字背后的诉求明细（Excel，联系人按权限脱敏）",
-)
+@_xlsx_get("/figures/cases/export", "导出统计数字背后的诉求明细（Excel，联系人按权限脱敏）")
 def figures_cases_export(request: HttpRequest, q: Query[CasesExportQuery]):
     actor, node, period = _scope(request, q.node, q.period)
     qs = sel.drill_cases(
