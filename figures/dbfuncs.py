@@ -13,7 +13,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.db.models import DateField, Func
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 
 
 def _fixed_offset_minutes() -> int | None:
@@ -29,17 +29,52 @@ def _fixed_offset_minutes() -> int | None:
 class LocalDate(Func):
     output_field = DateField()
     arity = 1
+    sqlite_modifiers = ""  # more date() modifiers after the zone's offset
+    pg_template = "(({sql}) AT TIME ZONE %s)::date"
+
+    def fallback(self):
+        return TruncDate(*self.source_expressions)
 
     def as_sql(self, compiler, connection, **extra):  # other backends
-        return TruncDate(*self.source_expressions).as_sql(compiler, connection, **extra)
+        return self.fallback().as_sql(compiler, connection, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         minutes = _fixed_offset_minutes()
         if minutes is None:
-            return TruncDate(*self.source_expressions).as_sql(compiler, connection, **extra)
+            return self.as_sql(compiler, connection, **extra)
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, '{minutes:+d} minutes')", params
+        return f"date({sql}, '{minutes:+d} minutes'{self.sqlite_modifiers})", params
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql}) AT TIME ZONE %s)::date", (*params, settings.TIME_ZONE)
+        return self.pg_template.format(sql=sql), (*params, settings.TIME_ZONE)
+
+
+class LocalMonth(LocalDate):
+    """First day of the local month of a timestamp (the rollups' month key)."""
+
+    sqlite_modifiers = ", 'start of month'"
+    pg_template = "date_trunc('month', ({sql}) AT TIME ZONE %s)::date"
+
+    def fallback(self):
+        return TruncMonth(*self.source_expressions, output_field=DateField())
+
+
+class MonthOf(Func):
+    """First day of the month of a date column, in SQL (TruncMonth runs Python per row
+    on SQLite)."""
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):
+        trunc = TruncMonth(*self.source_expressions, output_field=DateField())
+        return trunc.as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date_trunc('month', {sql})::date", params

@@ -1,11 +1,13 @@
 """Figures: activity records, the rollup tables the dashboard reads, score weights, highlights.
 
-Rollup choice: tables rebuilt by the periodic job (figures.jobs.rollup_refresh), one
-row per (month, org node, category) and axis. Not incremental counters: a case's
-figures change long after intake (signed, replied, rated, reopened, overdue as days
-pass), so counters would have to hook every transition and a day-change; a job that
-re-aggregates only the months touched since its last run is simpler to prove right,
-idempotent, and keeps every dashboard query to a few hundred indexed rows.
+Rollup choice: tables kept by the periodic job (figures.jobs.rollup_refresh), one row
+per (month, org node, category) and axis. Not counters bumped on each write: a case's
+figures change long after intake (signed, replied, rated, reopened, moved to another
+unit or place, overdue as days pass with no event at all), so counters would have to
+hook every write path and still need a daily sweep. The job re-counts only the (month,
+town) and (month, unit) groups touched since its last run, from the records: simple to
+prove equal to a full recount, idempotent, and every dashboard read is a few hundred
+indexed rows.
 """
 
 from __future__ import annotations
@@ -99,10 +101,11 @@ class Axis(models.TextChoices):
 class CaseMonthly(models.Model):
     """Rollup: cases collected in `month`, for one node and category.
 
-    axis=place: cases whose place lies in the node's subtree (towns and above);
-    axis=unit: cases whose owner unit is the node. is_total rows sum every category;
-    the other rows (counties and above) hold one category each. Counts are as of the
-    last job run; what is not here is counted live (figures.selectors).
+    axis=place: cases whose place lies in the node's subtree; is_total rows for villages
+    and above, one row per category for towns and above. axis=unit: cases whose owner
+    unit is the node, in total and per category. Counts are as of the last job run;
+    only a village's split (by category, by grid) and grids are counted live, from the
+    village's own few cases (figures.selectors).
     """
 
     month = models.DateField("月份")  # first day of the month
@@ -141,12 +144,37 @@ class SignLimit(models.Model):
 
 
 class RollupState(models.Model):
-    """The job's watermark: cases updated after it make their month dirty."""
+    """The job's marks: cases above max_id or updated after the watermark are re-counted.
+
+    generation: bumped whenever a rollup table (or an activity) changes; the dashboard's
+    cache key carries it, so a cached page never outlives the rows it was built from.
+    """
 
     name = models.CharField(max_length=32, primary_key=True)
     watermark = models.DateTimeField(null=True)
+    max_id = models.BigIntegerField(null=True)  # the highest case id counted
     last_day = models.DateField(null=True)  # the day "overdue" was last computed for
+    generation = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class CaseKey(models.Model):
+    """Where each case was last counted: its month, town (the rollup group) and owner unit.
+
+    The incremental job needs the old group of a case that moved (redispatched to
+    another unit, re-placed, re-classified within its town): both groups are re-counted.
+    """
+
+    case_id = models.BigIntegerField(primary_key=True)
+    month = models.DateField()
+    town_id = models.IntegerField()  # the place's town (or the place itself above towns)
+    unit_id = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "town_id"], name="casekey_town_idx"),
+            models.Index(fields=["month", "unit_id"], name="casekey_unit_idx"),
+        ]
 
 
 class ScoreWeights(models.Model):
@@ -233,6 +261,8 @@ class ItemSnapshot(models.Model):
     state = models.CharField(max_length=24)
     supervision_status = models.CharField(max_length=12)
     escalation_level = models.PositiveSmallIntegerField()
+    # A rectification measure's problem level (检视问题层级); blank for everything else.
+    level = models.CharField(max_length=8, blank=True, default="")
     n = models.PositiveIntegerField()
 
     class Meta:

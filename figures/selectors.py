@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,6 +23,7 @@ from orgs import access
 from orgs.models import OrgNode, User
 from taxonomy.models import Category
 
+from .dbfuncs import LocalMonth
 from .measures import FINISHED, MEASURES, RATES, composite, measure_q, rates, with_dates
 from .models import (
     Activity,
@@ -156,11 +157,8 @@ def case_trend(node: OrgNode, months: list[dt.date], *, axis=None) -> list[dict]
         )
         by_month = {r["month"]: r for r in rows}
     else:
-        qs = _live_cases(node, axis, months[0], end).annotate(month=TruncMonth("collected_at"))
-        by_month = {
-            r["month"].date() if hasattr(r["month"], "date") else r["month"]: r
-            for r in _live(qs, "month")
-        }
+        qs = _live_cases(node, axis, months[0], end).annotate(month=LocalMonth("collected_at"))
+        by_month = {r["month"]: r for r in _live(qs, "month")}
     out = []
     for m in months:
         sums = {f: (by_month.get(m) or {}).get(f) or 0 for f in SUM_FIELDS}
@@ -204,55 +202,73 @@ def units_under(node: OrgNode):
     return OrgNode.objects.filter(access.subtree_q(node), kind=OrgNode.Kind.DEPARTMENT)
 
 
-def _figures_for_nodes(nodes: list[OrgNode], axis: str, period: Period) -> dict[int, dict]:
-    kept = [n for n in nodes if _in_rollup(n, axis, False)]
+def _figures_for_nodes(
+    nodes: list[OrgNode], axis: str, period: Period, *, with_previous: bool = False
+) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Sums per node for the period (and the period before, in the same query):
+    (now, before), node id -> sums. Rollup rows for the nodes it keeps; grids live."""
+    kept_ids = {n.pk for n in nodes if _in_rollup(n, axis, False)}
+    start = period.previous().start if with_previous else period.start
+    aggs = {f"now_{f}": Sum(f, filter=Q(month__gte=period.start)) for f in SUM_FIELDS}
+    if with_previous:
+        aggs |= {f"prev_{f}": Sum(f, filter=Q(month__lt=period.start)) for f in SUM_FIELDS}
     rows = (
         CaseMonthly.objects.filter(
-            axis=axis,
-            node__in=[n.pk for n in kept],
-            is_total=True,
-            month__gte=period.start,
-            month__lt=period.end,
+            axis=axis, node__in=kept_ids, is_total=True, month__gte=start, month__lt=period.end
         )
         .values("node_id")
-        .annotate(**{f: Sum(f) for f in SUM_FIELDS})
+        .annotate(**aggs)
+        .order_by()
     )
-    out = {r["node_id"]: {f: r[f] or 0 for f in SUM_FIELDS} for r in rows}
-    live = [n for n in nodes if n not in kept]
+    now: dict[int, dict] = {}
+    before: dict[int, dict] = {}
+    for r in rows:
+        now[r["node_id"]] = {f: r[f"now_{f}"] or 0 for f in SUM_FIELDS}
+        if with_previous:
+            before[r["node_id"]] = {f: r[f"prev_{f}"] or 0 for f in SUM_FIELDS}
+    live = [n for n in nodes if n.pk not in kept_ids]
     if live:
-        # Siblings below town level (villages): one grouped count over their subtrees.
-        from cases.models import Case
+        _live_children(live, period, now)
+        if with_previous:
+            _live_children(live, period.previous(), before)
+    return now, before
 
-        from .jobs import _local_start
 
-        width = max(len(n.path) for n in live)
-        by_path = {n.path: n.pk for n in live}
-        qs = Case.objects.filter(
-            _place_in(live),
-            collected_at__gte=_local_start(period.start),
-            collected_at__lt=_local_start(period.end),
-        ).annotate(prefix=Substr("place__path", 1, width))
-        for r in _live(qs, "prefix"):
-            node_id = by_path.get(r["prefix"])
-            if node_id is not None:
-                acc = out.setdefault(node_id, dict.fromkeys(SUM_FIELDS, 0))
-                for f in SUM_FIELDS:
-                    acc[f] += r[f]
+def _live_children(live: list[OrgNode], period: Period, out: dict[int, dict]) -> None:
+    """Grids (below the rollup): one grouped count over the village's few cases."""
+    from cases.models import Case
+
+    from .jobs import _local_start
+
+    width = max(len(n.path) for n in live)
+    by_path = {n.path: n.pk for n in live}
+    qs = Case.objects.filter(
+        _place_in(live),
+        collected_at__gte=_local_start(period.start),
+        collected_at__lt=_local_start(period.end),
+    ).annotate(prefix=Substr("place__path", 1, width))
+    for r in _live(qs, "prefix"):
+        node_id = by_path.get(r["prefix"])
+        if node_id is not None:
+            acc = out.setdefault(node_id, dict.fromkeys(SUM_FIELDS, 0))
+            for f in SUM_FIELDS:
+                acc[f] += r[f]
+
+
+def _by_child(children: list[OrgNode], now: dict[int, dict]) -> list[dict]:
+    out = []
+    for c in children:
+        s = now.get(c.pk) or dict.fromkeys(SUM_FIELDS, 0)
+        out.append({"node": c, **s, **rates(s)})
     return out
 
 
 def case_by_child(node: OrgNode, period: Period) -> list[dict]:
     children = list(child_places(node))
-    sums = _figures_for_nodes(children, Axis.PLACE, period)
-    out = []
-    for c in children:
-        s = sums.get(c.pk) or dict.fromkeys(SUM_FIELDS, 0)
-        out.append({"node": c, **s, **rates(s)})
-    return out
+    return _by_child(children, _figures_for_nodes(children, Axis.PLACE, period)[0])
 
 
-def _scored(nodes: list[OrgNode], axis: str, period: Period, weights: dict) -> list[dict]:
-    sums = _figures_for_nodes(nodes, axis, period)
+def _scored(nodes: list[OrgNode], sums: dict[int, dict], weights: dict) -> list[dict]:
     rows = []
     for n in nodes:
         s = sums.get(n.pk)
@@ -268,25 +284,88 @@ def _scored(nodes: list[OrgNode], axis: str, period: Period, weights: dict) -> l
     return rows
 
 
-def ranking(node: OrgNode, period: Period, *, kind: str) -> list[dict]:
+def _ranked(nodes, now, before, weights) -> list[dict]:
+    rows = _scored(nodes, now, weights)
+    prev_rank = {r["node"].pk: r["rank"] for r in _scored(nodes, before, weights)}
+    for row in rows:
+        prev = prev_rank.get(row["node"].pk)
+        row["prev_rank"] = prev
+        row["change"] = None if prev is None else prev - row["rank"]
+    return rows
+
+
+def ranking(node: OrgNode, period: Period, *, kind: str, weights: dict | None = None) -> list[dict]:
     """Monthly ranking by composite score with the change from the period before.
 
     kind="units": departments in the subtree, by the cases they own;
     kind="places": the places one level down (towns, villages), by the cases placed there.
-    change > 0 means the node moved up.
+    change > 0 means the node moved up. One rollup query for both periods.
     """
     if kind == "units":
         nodes, axis = list(units_under(node)), Axis.UNIT
     else:
         nodes, axis = list(child_places(node)), Axis.PLACE
+    weights = weights or ScoreWeights.current().as_dict()
+    now, before = _figures_for_nodes(nodes, axis, period, with_previous=True)
+    return _ranked(nodes, now, before, weights)
+
+
+def dashboard_data(node: OrgNode, period: Period) -> dict:
+    """Everything the dashboard shows for (node, period), each source read once:
+    about a dozen small queries, on rollup tables but for activities and rectification."""
+    axis = axis_for(node)
     weights = ScoreWeights.current().as_dict()
-    now = _scored(nodes, axis, period, weights)
-    before = {r["node"].pk: r["rank"] for r in _scored(nodes, axis, period.previous(), weights)}
-    for row in now:
-        prev = before.get(row["node"].pk)
-        row["prev_rank"] = prev
-        row["change"] = None if prev is None else prev - row["rank"]
-    return now
+    trend = case_trend(node, months_for_trend(period), axis=axis)
+    # The trend ends with the period (a month, or the 12 months of a year): its sums.
+    sums = {
+        f: sum(t[f] for t in trend if period.start <= t["month"] < period.end) for f in SUM_FIELDS
+    }
+    r = rates(sums)
+    figures = Figures(sums, r, composite(r, weights))
+    children = list(child_places(node)) if axis == Axis.PLACE else []
+    by_child: list[dict] = []
+    ranking_rows: list[dict] = []
+    if children:
+        now, before = _figures_for_nodes(
+            children, Axis.PLACE, period, with_previous=period.is_month
+        )
+        by_child = _by_child(children, now)
+        if period.is_month:
+            ranking_rows = _ranked(children, now, before, weights)
+    snapshot = _snapshot(node)
+    commitments = commitment_figures(node, period, snapshot=snapshot)
+    activities = activity_figures(node, period)
+    from .sentences import all_sentences
+
+    return {
+        "axis": axis,
+        "figures": figures,
+        "trend": trend,
+        "by_category": case_by_category(node, period, axis=axis),
+        "children": children,
+        "by_child": by_child,
+        "ranking": ranking_rows,
+        "commitments": commitments,
+        "ladder": ladder_figures(node, snapshot=snapshot),
+        "activities": activities,
+        "sentences": all_sentences(
+            node, period, figures=figures, activities=activities, commitments=commitments
+        ),
+    }
+
+
+def dashboard_cache_key(node: OrgNode, period: Period) -> str | None:
+    """A key that changes whenever what the page shows may have: the rollup job's run
+    and generation (bumped by both jobs and by activity records) and the weights.
+    None before the first job run: nothing to cache."""
+    from .models import RollupState
+
+    state = RollupState.objects.filter(name="cases").values_list("watermark", "generation").first()
+    if not state or state[0] is None:
+        return None
+    weights = ScoreWeights.objects.filter(pk=1).values_list("updated_at", flat=True).first()
+    stamp = f"{state[0].timestamp()}:{state[1]}:{weights.timestamp() if weights else 0}"
+    return f"figures:dash:{node.pk}:{period.key}:{stamp}"
 
 
 # --- activities ------------------------------------------------------------------
@@ -303,9 +382,11 @@ def activities_in(node: OrgNode, period: Period | None = None, kind: str = ""):
 
 def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
     qs = activities_in(node, period, kind)
+    fields = ("sessions", "people", "participants", "groups", "problems", "suggestions")
     by_kind = {
         r["kind"]: r
-        for r in qs.values("kind").annotate(
+        for r in qs.values("kind")
+        .annotate(
             sessions=Count("id"),
             people=Sum("people_reached"),
             participants=Sum("participants"),
@@ -313,15 +394,10 @@ def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
             problems=Sum("problems_collected"),
             suggestions=Sum("suggestions_collected"),
         )
+        .order_by()
     }
-    totals = qs.aggregate(
-        sessions=Count("id"),
-        people=Sum("people_reached"),
-        participants=Sum("participants"),
-        groups=Sum("groups_visited"),
-        problems=Sum("problems_collected"),
-        suggestions=Sum("suggestions_collected"),
-    )
+    # The totals are the kinds' sums: no second pass over the activities.
+    totals = {f: sum((r[f] or 0) for r in by_kind.values()) for f in fields}
     linked = ActivityCase.objects.filter(activity__in=qs).values("case_id")
     resolved = 0
     if has_model("cases.Case"):
@@ -330,13 +406,9 @@ def activity_figures(node: OrgNode, period: Period, kind: str = "") -> dict:
         resolved = Case.objects.filter(pk__in=linked, state__in=FINISHED).count()
     return {
         "by_kind": {
-            k: {
-                f: (by_kind.get(k) or {}).get(f) or 0
-                for f in ("sessions", "people", "participants", "groups", "problems", "suggestions")
-            }
-            for k in ActivityKind.values
+            k: {f: (by_kind.get(k) or {}).get(f) or 0 for f in fields} for k in ActivityKind.values
         },
-        "totals": {k: v or 0 for k, v in totals.items()},
+        "totals": totals,
         "cases_linked": linked.distinct().count(),
         "cases_resolved": resolved,
     }
@@ -380,21 +452,33 @@ EMPTY_COMMITMENTS = {
 }
 
 
-def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
+def _snapshot(node: OrgNode) -> list[dict]:
+    """The node's ItemSnapshot rows (commitments by state; escalated items): one query."""
+    return list(
+        ItemSnapshot.objects.filter(node=node).values(
+            "model", "kind", "state", "supervision_status", "escalation_level", "level", "n"
+        )
+    )
+
+
+def commitment_figures(
+    node: OrgNode, period: Period | None = None, *, snapshot: list[dict] | None = None
+) -> dict:
     """Commitments by state and supervision status, the ladder, report punctuality and
     rectification per level — from the ItemSnapshot/ReportMonthly rollups."""
     if not has_model("commitments.Commitment"):
         return EMPTY_COMMITMENTS
     from commitments.models import ProblemLevel, RectificationProblem
 
-    snap = ItemSnapshot.objects.filter(node=node, model="commitments.commitment").exclude(
-        state="draft"
-    )
+    if snapshot is None:
+        snapshot = _snapshot(node)
     by_state: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
     ladder = dict.fromkeys(range(1, 6), 0)
     total = projects = 0
-    for r in snap.values("kind", "state", "supervision_status", "escalation_level", "n"):
+    for r in snapshot:
+        if r["model"] != "commitments.commitment" or r["state"] == "draft":
+            continue
         total += r["n"]
         by_state[r["state"]] += r["n"]
         if r["kind"] == "project":
@@ -418,16 +502,16 @@ def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
             rep["on_time"] += r["n"]
     rep["due"] = rep["on_time"] + rep["late"] + rep["missing"]
     rep["punctuality"] = round(100.0 * rep["on_time"] / rep["due"], 2) if rep["due"] else None
-    # Rectification lists are short (thousands): counted live.
+    # Problems (a short list) counted live; their measures from the snapshot.
     problems = RectificationProblem.objects.filter(access.subtree_q(node, "unit"))
-    prob_counts = dict(problems.values_list("level").annotate(n=Count("id")))
-    measures = _commitments(node).filter(kind="rectification", problem__isnull=False)
-    measure_counts = dict(measures.values_list("problem__level").annotate(n=Count("id")))
-    done_counts = dict(
-        measures.filter(state__in=("completed", "accepted", "closed"))
-        .values_list("problem__level")
-        .annotate(n=Count("id"))
-    )
+    prob_counts = dict(problems.values_list("level").annotate(n=Count("id")).order_by())
+    measure_counts: dict[str, int] = defaultdict(int)
+    done_counts: dict[str, int] = defaultdict(int)
+    for r in snapshot:
+        if r["model"] == "commitments.commitment" and r["kind"] == "rectification" and r["level"]:
+            measure_counts[r["level"]] += r["n"]
+            if r["state"] in ("completed", "accepted", "closed"):
+                done_counts[r["level"]] += r["n"]
     rect = [
         {
             "level": lv,
@@ -456,16 +540,12 @@ def commitment_figures(node: OrgNode, period: Period | None = None) -> dict:
     }
 
 
-def ladder_figures(node: OrgNode) -> dict[int, int]:
+def ladder_figures(node: OrgNode, *, snapshot: list[dict] | None = None) -> dict[int, int]:
     """Items (cases and commitments) on each rung of the escalation ladder (rollup)."""
     out = dict.fromkeys(range(1, 6), 0)
-    rows = (
-        ItemSnapshot.objects.filter(node=node, escalation_level__gt=0)
-        .values("escalation_level")
-        .annotate(total=Sum("n"))
-    )
-    for r in rows:
-        out[r["escalation_level"]] = r["total"]
+    for r in _snapshot(node) if snapshot is None else snapshot:
+        if r["escalation_level"]:
+            out[r["escalation_level"]] += r["n"]
     return out
 
 

@@ -36,8 +36,8 @@ def text_of(parts: list[Part]) -> str:
     return "".join(p.text if isinstance(p, Num) else p for p in parts)
 
 
-def activity_sentence(node: OrgNode, period: Period) -> list[Part] | None:
-    a = sel.activity_figures(node, period)
+def activity_sentence(node: OrgNode, period: Period, a: dict | None = None) -> list[Part] | None:
+    a = sel.activity_figures(node, period) if a is None else a
     if not a["totals"]["sessions"]:
         return None
     k = a["by_kind"]
@@ -96,8 +96,8 @@ def activity_sentence(node: OrgNode, period: Period) -> list[Part] | None:
     return parts
 
 
-def case_sentence(node: OrgNode, period: Period) -> list[Part] | None:
-    f = sel.case_figures(node, period)
+def case_sentence(node: OrgNode, period: Period, f: sel.Figures | None = None) -> list[Part] | None:
+    f = sel.case_figures(node, period) if f is None else f
     s, r = f.sums, f.rates
     if not s["received"]:
         return None
@@ -128,10 +128,10 @@ def case_sentence(node: OrgNode, period: Period) -> list[Part] | None:
     return parts
 
 
-def commitment_sentence(node: OrgNode) -> list[Part] | None:
+def commitment_sentence(node: OrgNode, c: dict | None = None) -> list[Part] | None:
     if not sel.has_model("commitments.Commitment"):
         return None
-    c = sel.commitment_figures(node)
+    c = sel.commitment_figures(node) if c is None else c
     if not c["total"]:
         return None
 
@@ -163,10 +163,10 @@ def commitment_sentence(node: OrgNode) -> list[Part] | None:
     return parts
 
 
-def rectification_sentence(node: OrgNode) -> list[Part] | None:
+def rectification_sentence(node: OrgNode, c: dict | None = None) -> list[Part] | None:
     if not sel.has_model("commitments.Commitment"):
         return None
-    rect = sel.commitment_figures(node)["rectification"]
+    rect = (sel.commitment_figures(node) if c is None else c)["rectification"]
     if not any(r["problems"] for r in rect):
         return None
     url = sel.commitment_list_url(node, kind="rectification")
@@ -182,14 +182,20 @@ def rectification_sentence(node: OrgNode) -> list[Part] | None:
     return parts
 
 
-def all_sentences(node: OrgNode, period: Period) -> list[list[Part]]:
-    out = []
-    for fn in (activity_sentence, case_sentence):
-        s = fn(node, period)
-        if s:
-            out.append(s)
-    for fn in (commitment_sentence, rectification_sentence):
-        s = fn(node)
-        if s:
-            out.append(s)
-    return out
+def all_sentences(
+    node: OrgNode,
+    period: Period,
+    *,
+    figures: sel.Figures | None = None,
+    activities: dict | None = None,
+    commitments: dict | None = None,
+) -> list[list[Part]]:
+    """The seeds' sentences; figures the page already read are passed in, not re-read
+    (the commitment sentences use states and rectification, which no period changes)."""
+    out = [
+        activity_sentence(node, period, activities),
+        case_sentence(node, period, figures),
+        commitment_sentence(node, commitments),
+        rectification_sentence(node, commitments),
+    ]
+    return [s for s in out if s]

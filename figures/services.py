@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotFound, PermissionDenied
 from orgs import access
 from orgs.models import OrgNode, Role, User
 
+from .jobs import bump_generation
 from .models import (
     COLLECTING_KINDS,
     Activity,
@@ -25,6 +26,15 @@ from .models import (
 from .periods import parse_period
 
 RECORDERS = (Role.GRID_WORKER, Role.OFFICE, Role.UNIT_HANDLER, Role.UNIT_HEAD)
+# Who reads figures: the working roles. Volunteers have a light account and the
+# discipline inspection reads referrals only (supervision).
+FIGURE_ROLES = (
+    Role.OFFICE,
+    Role.UNIT_HANDLER,
+    Role.UNIT_HEAD,
+    Role.GRID_WORKER,
+    Role.INSPECTOR,
+)
 MAX_COUNT = 1_000_000
 
 
@@ -102,7 +112,7 @@ def activity_record(
     if errors:
         raise InvalidInput("活动记录有误，请检查标红的项目", fields=errors)
     with transaction.atomic():
-        return Activity.objects.create(
+        activity = Activity.objects.create(
             date=date,
             place=place,
             kind=kind,
@@ -111,6 +121,8 @@ def activity_record(
             recorded_by=actor,
             **counts,
         )
+        bump_generation()  # the dashboards' cached figures include activities
+    return activity
 
 
 def access_activity(actor: User, activity_id) -> Activity:
@@ -159,6 +171,8 @@ def activity_link_cases(*, actor: User, activity_id, tracking_codes: list[str]) 
             if pk not in existing
         ]
         ActivityCase.objects.bulk_create(new)
+        if new:
+            bump_generation()
     return len(new)
 
 

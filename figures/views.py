@@ -6,8 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.http import HttpResponse
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,26 +17,43 @@ from orgs import access
 from orgs.models import OrgNode, Role
 
 from . import briefing as briefing_doc
+from . import exports, services
 from . import selectors as sel
-from . import services
-from .exports import pct, workbook, xlsx_response
+from .exports import xlsx_response
 from .measures import MEASURES, RATES
 from .models import Activity, ActivityKind, Axis, ScoreWeights
 from .periods import parse_period
-from .sentences import all_sentences
 
 PAGE = 50
 
 
-# Who reads figures: the working roles. Volunteers have a light account and the
-# discipline inspection reads referrals only (supervision).
-FIGURE_ROLES = (
-    Role.OFFICE,
-    Role.UNIT_HANDLER,
-    Role.UNIT_HEAD,
-    Role.GRID_WORKER,
-    Role.INSPECTOR,
-)
+def _list_or_export(request, qs, template: str, export, **context):
+    """A drill-down list: its Excel file with ?export=, else one page of it. `export`
+    (and any callable in context) runs only on the branch that needs it."""
+    if request.GET.get("export"):
+        return xlsx_response(*export())
+    rows, next_before = _page(request, qs)
+    context = {k: v() if callable(v) else v for k, v in context.items()}
+    return render(
+        request,
+        template,
+        {**context, "rows": rows, "next_before": next_before, "query": request.GET.urlencode()},
+    )
+
+
+def _page(request, qs):
+    """One keyset page by id descending (`?before=<id>`): (rows, the next page's mark)."""
+    before = request.GET.get("before")
+    qs = qs.order_by("-id")
+    if before and before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    rows = list(qs[: PAGE + 1])
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return rows, (rows[-1].pk if more else None)
+
+
+FIGURE_ROLES = services.FIGURE_ROLES
 
 
 def _context(request):
@@ -65,25 +81,37 @@ def _breadcrumb(actor, node):
     return [n for n in chain if access.covers(actor, n)]
 
 
+DASHBOARD_CACHE_SECONDS = 600
+
+
+def _dashboard_data(node, period) -> dict:
+    """Per (node, period), cached: the key moves with every job run that changed a rollup
+    and every activity recorded, so what is live (rectification lists) is at most
+    DASHBOARD_CACHE_SECONDS old and the rest is exactly the rollup."""
+    key = sel.dashboard_cache_key(node, period)
+    data = cache.get(key) if key else None
+    if data is None:
+        data = sel.dashboard_data(node, period)
+        if key:
+            cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
 @login_required
 def dashboard(request):
     actor, node, period = _context(request)
-    months = sel.months_for_trend(period)
-    trend = sel.case_trend(node, months)
-    by_category = sel.case_by_category(node, period)
-    by_child = sel.case_by_child(node, period) if sel.axis_for(node) == Axis.PLACE else []
-    rank_kind = "places" if by_child else "units"
-    # A unit sees only its own figures: no ranking of others to show it against.
-    is_unit = sel.axis_for(node) == Axis.UNIT
-    ranking = sel.ranking(node, period, kind=rank_kind) if period.is_month and not is_unit else []
-    unit_ranking = sel.ranking(node, period, kind="units") if period.is_month else []
+    d = _dashboard_data(node, period)
+    trend, by_category, by_child = d["trend"], d["by_category"], d["by_child"]
     export = request.GET.get("export")
     if export:
-        return _export_table(export, node, period, trend, by_category, by_child)
-    figures = sel.case_figures(node, period)
-    ladder = sel.ladder_figures(node)
-    commitments = sel.commitment_figures(node, period)
-    activities = sel.activity_figures(node, period)
+        return xlsx_response(
+            *exports.figure_table(export, node, period, trend, by_category, by_child)
+        )
+    # A unit sees only its own figures: no ranking of others to show it against.
+    is_unit = d["axis"] == Axis.UNIT
+    ranking = d["ranking"]
+    figures, ladder, commitments = d["figures"], d["ladder"], d["commitments"]
+    activities = d["activities"]
     chart = {
         "trend": {
             "months": [t["label"] for t in trend],
@@ -133,15 +161,14 @@ def dashboard(request):
             "period": period,
             "periods": _period_choices(),
             "breadcrumb": _breadcrumb(actor, node),
-            "children": [c for c in sel.child_places(node)] if by_child else [],
+            "children": d["children"] if by_child else [],
             "stats": stats,
             "rate_stats": rate_stats,
-            "sentences": all_sentences(node, period),
+            "sentences": d["sentences"],
             "by_category": by_category,
             "by_child": by_child,
-            "ranking": ranking,
-            "rank_kind": rank_kind,
-            "unit_ranking": unit_ranking if rank_kind == "places" else [],
+            "ranking": [] if is_unit else ranking,
+            "rank_kind": "places",
             "commitments": commitments,
             "activities": activities,
             "activity_rows": [
@@ -149,44 +176,13 @@ def dashboard(request):
             ],
             "ladder": ladder,
             "chart": chart,
-            "is_unit": sel.axis_for(node) == Axis.UNIT,
+            "is_unit": is_unit,
             "can_brief": actor.is_superuser or actor.has_role(Role.OFFICE),
+            # Reversed once, not in every table row.
+            "cases_url": reverse("figures:cases"),
+            "commitments_url": reverse("figures:commitments"),
         },
     )
-
-
-def _rate_cols(row):
-    return [pct(row.get(k)) for k in RATES]
-
-
-RATE_HEADERS = [label for label, _n, _d in RATES.values()]
-
-
-def _export_table(which, node, period, trend, by_category, by_child):
-    base = ["收到", "受理", "不予受理", "办结", "超期未办结", "重办", "评价(次)", "满意(次)"]
-    keys = [
-        "received",
-        "accepted",
-        "declined",
-        "resolved",
-        "overdue",
-        "reopened",
-        "rated",
-        "satisfied",
-    ]
-    if which == "trend":
-        rows = [[t["label"], *[t[k] for k in keys], *_rate_cols(t)] for t in trend]
-        head = ["月份", *base, *RATE_HEADERS]
-    elif which == "category":
-        rows = [[c["name"], *[c[k] for k in keys], *_rate_cols(c)] for c in by_category]
-        head = ["类别", *base, *RATE_HEADERS]
-    elif which == "places":
-        rows = [[c["node"].name, *[c[k] for k in keys], *_rate_cols(c)] for c in by_child]
-        head = ["地区", *base, *RATE_HEADERS]
-    else:
-        raise InvalidInput("未知的导出表格")
-    title = f"{node.name}{period.label}诉求办理情况"
-    return xlsx_response(f"{title}-{which}.xlsx", workbook(title, head, rows))
 
 
 @login_required
@@ -198,20 +194,7 @@ def ranking_page(request):
     rows = sel.ranking(node, period, kind=kind)
     title = f"{node.name}{period.label}{'承办单位' if kind == 'units' else '属地'}综合排名"
     if request.GET.get("export"):
-        head = ["名次", "单位", "较上月", "收到", "办结", *RATE_HEADERS, "综合得分"]
-        data = [
-            [
-                r["rank"],
-                r["node"].name,
-                "" if r["change"] is None else r["change"],
-                r["received"],
-                r["resolved"],
-                *_rate_cols(r),
-                r["score"],
-            ]
-            for r in rows
-        ]
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, data))
+        return xlsx_response(*exports.ranking_table(title, rows))
     return render(
         request,
         "figures/ranking.html",
@@ -276,59 +259,17 @@ def activities(request):
     if kind not in ActivityKind.values:
         kind = ""
     qs = sel.activities_in(node, period, kind).select_related("place", "recorded_by")
-    if request.GET.get("export"):
-        title = f"{node.name}{period.label}活动记录"
-        head = [
-            "日期",
-            "类型",
-            "主题",
-            "地点",
-            "覆盖群众(人次)",
-            "参与党员干部",
-            "走访居民小组",
-            "收集问题",
-            "意见建议",
-            "关联诉求",
-            "记录人",
-        ]
-        rows = (
-            [
-                a.date,
-                a.get_kind_display(),
-                a.title,
-                a.place.name,
-                a.people_reached,
-                a.participants,
-                a.groups_visited,
-                a.problems_collected,
-                a.suggestions_collected,
-                a.linked_cases,
-                str(a.recorded_by or ""),
-            ]
-            for a in qs.annotate(linked_cases=Count("case_links")).iterator()
-        )
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/activities.html",
-        {
-            "node": node,
-            "period": period,
-            "periods": _period_choices(),
-            "kind": kind,
-            "kinds": ActivityKind.choices,
-            "rows": rows,
-            "next_before": rows[-1].pk if more else None,
-            "totals": sel.activity_figures(node, period, kind),
-            "query": request.GET.urlencode(),
-        },
+        lambda: exports.activities_table(node, period, qs),
+        node=node,
+        period=period,
+        periods=_period_choices(),
+        kind=kind,
+        kinds=ActivityKind.choices,
+        totals=lambda: sel.activity_figures(node, period, kind),
     )
 
 
@@ -433,93 +374,17 @@ def cases_list(request):
         activity=from_activity,
     )
     title = f"{node.name}{period.label}{'活动收集的' if from_activity else ''}诉求：{MEASURES[measure].label}"
-    if request.GET.get("export"):
-        return _export_cases(actor, qs, title)
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/cases.html",
-        {
-            "title": title,
-            "node": node,
-            "period": period,
-            "rows": rows,
-            "next_before": rows[-1].pk if more else None,
-            "query": request.GET.urlencode(),
-            "measure": measure,
-            "rating": measure in ("rated", "satisfied"),
-        },
+        lambda: exports.cases_table(actor, qs, title),
+        title=title,
+        node=node,
+        period=period,
+        measure=measure,
+        rating=measure in ("rated", "satisfied"),
     )
-
-
-def _export_cases(actor, qs, title):
-    """Contact columns: full only where the reader may see them (and each read logged)."""
-    from cases.masking import mask_name, mask_phone, public_place
-    from cases.models import CaseContact
-    from cases.services import can_view_contact
-    from tracking.services import personal_data_access_log
-
-    rows = []
-    items = list(qs.order_by("-id")[:5000])
-    contacts = {c.case_id: c for c in CaseContact.objects.filter(case__in=[c.pk for c in items])}
-    for c in items:
-        contact = contacts.get(c.pk)
-        name = phone = ""
-        address = public_place(c.place)
-        if contact is not None:
-            if can_view_contact(actor, c):
-                personal_data_access_log(
-                    actor=actor, item=c, fields=["name", "phone", "address"], reason="导出统计明细"
-                )
-                name, phone = contact.name, contact.phone
-                address = f"{address} {c.address}".strip()
-            else:
-                name, phone = mask_name(contact.name), mask_phone(contact.phone)
-        rows.append(
-            [
-                c.tracking_code,
-                c.display_title,
-                c.get_kind_display(),
-                c.get_channel_display(),
-                c.category.name if c.category else "",
-                address,
-                c.owner_unit.name if c.owner_unit else "",
-                c.state_label,
-                timezone.localtime(c.collected_at).strftime("%Y-%m-%d %H:%M"),
-                c.deadline,
-                timezone.localtime(c.replied_at).strftime("%Y-%m-%d") if c.replied_at else "",
-                c.rating_satisfied,
-                c.rating_neutral,
-                c.rating_unsatisfied,
-                name,
-                phone,
-            ]
-        )
-    head = [
-        "查询码",
-        "标题",
-        "类型",
-        "渠道",
-        "类别",
-        "地点",
-        "责任单位",
-        "状态",
-        "收集时间",
-        "办理时限",
-        "办结日期",
-        "满意",
-        "基本满意",
-        "不满意",
-        "诉求人",
-        "联系电话",
-    ]
-    return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
 
 
 @login_required
@@ -532,50 +397,13 @@ def commitments_list(request):
     level = int(level) if level.isdigit() else 0
     qs = sel.drill_commitments(actor, node, state=state, status=status, level=level, kind=kind)
     title = f"{node.name}实事项目清单"
-    if request.GET.get("export"):
-        head = [
-            "序号",
-            "项目名称",
-            "类型",
-            "责任单位",
-            "完成时限",
-            "进度",
-            "状态",
-            "督办状态",
-            "督办级别",
-        ]
-        rows = (
-            [
-                i,
-                c.title,
-                c.get_kind_display(),
-                c.owner_unit.name if c.owner_unit else "",
-                c.deadline,
-                f"{c.progress_percent}%",
-                c.state_label,
-                c.get_supervision_status_display(),
-                c.get_escalation_level_display(),
-            ]
-            for i, c in enumerate(qs.order_by("pk").iterator(), 1)
-        )
-        return xlsx_response(f"{title}.xlsx", workbook(title, head, rows))
-    before = request.GET.get("before")
-    page_qs = qs.order_by("-id")
-    if before and before.isdigit():
-        page_qs = page_qs.filter(id__lt=int(before))
-    rows = list(page_qs[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    return render(
+    return _list_or_export(
         request,
+        qs,
         "figures/commitments.html",
-        {
-            "title": title,
-            "node": node,
-            "rows": rows,
-            "next_before": rows[-1].pk if more else None,
-            "query": request.GET.urlencode(),
-        },
+        lambda: exports.commitments_table(title, qs),
+        title=title,
+        node=node,
     )
 
 
@@ -602,27 +430,39 @@ def briefing_page(request):
     )
 
 
+def _back_to_briefing(request, act, done: str):
+    """The briefing page's two small forms: act(actor, period), a message, back."""
+    actor, node, period = _context(request)
+    act(actor, period)
+    messages.success(request, done)
+    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+
+
 @login_required
 @require_POST
 def highlight_pick(request):
-    actor, node, period = _context(request)
-    services.highlight_pick(
-        actor=actor,
-        report_id=request.POST.get("report"),
-        period=period.key,
-        text=request.POST.get("text", ""),
+    return _back_to_briefing(
+        request,
+        lambda actor, period: services.highlight_pick(
+            actor=actor,
+            report_id=request.POST.get("report"),
+            period=period.key,
+            text=request.POST.get("text", ""),
+        ),
+        "已选入本期通报的亮点做法",
     )
-    messages.success(request, "已选入本期通报的亮点做法")
-    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
 
 
 @login_required
 @require_POST
 def highlight_remove(request):
-    actor, node, period = _context(request)
-    services.highlight_remove(actor=actor, highlight_id=request.POST.get("highlight"))
-    messages.success(request, "已移出本期通报")
-    return redirect(reverse("figures:briefing") + f"?node={node.pk}&period={period.key}")
+    return _back_to_briefing(
+        request,
+        lambda actor, _period: services.highlight_remove(
+            actor=actor, highlight_id=request.POST.get("highlight")
+        ),
+        "已移出本期通报",
+    )
 
 
 @login_required
@@ -631,15 +471,7 @@ def briefing_download(request):
     actor, node, period = _context(request)
     b = services.briefing_issue(actor=actor, node_id=node.pk, period=period.key)
     data = briefing_doc.build(node=node, period=period, briefing=b)
-    name = f"{node.name}{period.label}工作通报.docx"
-    response = HttpResponse(
-        data,
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return exports.file_response(f"{node.name}{period.label}工作通报.docx", data, exports.DOCX)
 
 
 __all__ = ["Activity", "dt"]

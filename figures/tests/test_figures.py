@@ -273,3 +273,81 @@ def test_volunteers_and_discipline_do_not_read_figures(cases, node, make_user, c
         client.force_login(make_user(code, role))
         assert client.get(reverse("figures:dashboard")).status_code == 403
         assert client.get(reverse("figures:cases"), {"period": "2026-10"}).status_code == 403
+
+
+def _rollup_rows():
+    rows = CaseMonthly.objects.values_list(
+        "month", "axis", "node_id", "is_total", "category_id", *jobs.FIELDS
+    )
+    return sorted(rows, key=lambda r: (r[:4], r[4] or 0, r[5:]))
+
+
+def test_moved_cases_leave_their_old_groups(cases, node):
+    """A case redispatched to another unit, re-placed in another town or re-classified:
+    the incremental run re-counts the group it left too, and ends where a full rebuild does."""
+    from taxonomy.models import Category
+
+    other = Category.objects.exclude(pk=cases["c1"].category_id).first()
+    c1, c2, c8 = cases["c1"], cases["c2"], cases["c8"]
+    c1.owner_unit = node("D07")  # D05 -> D07
+    c1.save()
+    c2.place = node("T02V01")  # T01 -> T02
+    c2.save()
+    c8.category = other
+    c8.save()
+    res = jobs.rollup_refresh(today=fx.TODAY)
+    assert res["months"] == ["2026-10"]
+    incremental = _rollup_rows()
+    assert selectors.case_figures(node("D05"), OCT).sums["received"] == 4
+    assert selectors.case_figures(node("D07"), OCT).sums["received"] == 4
+    assert selectors.case_figures(node("T01"), OCT).sums["received"] == 9
+    assert selectors.case_figures(node("T02"), OCT).sums["received"] == 2
+    assert selectors.case_figures(node("C"), OCT).sums["received"] == 11  # county unchanged
+    t01_cats = {
+        r["category_id"]: r["received"] for r in selectors.case_by_category(node("T01"), OCT)
+    }
+    assert t01_cats.get(other.pk, 0) >= 1
+    jobs.rollup_refresh(full=True, today=fx.TODAY)
+    assert _rollup_rows() == incremental
+    assert jobs.rollup_refresh(today=fx.TODAY) == {"months": [], "rows": 0}
+
+
+def test_new_cases_counted_by_id_even_with_an_old_update_mark(cases, node):
+    """Rows written straight into the table (imports, bulk loads) with an updated_at
+    older than the job's watermark still count: ids above the last counted id."""
+    from cases.models import Case
+
+    c = Case.objects.get(pk=cases["c1"].pk)
+    c.pk = None
+    c.tracking_code = "NEWBULK01"
+    c.intake_key = ""
+    Case.objects.bulk_create([c])
+    Case.objects.filter(tracking_code="NEWBULK01").update(updated_at=fx.at(10, 9))
+    jobs.rollup_refresh(today=fx.TODAY)
+    assert selectors.case_figures(node("T01"), OCT).sums["received"] == 11
+
+
+def test_dashboard_cache_follows_the_job_and_activities(cases, node, make_user, client):
+    from figures import services
+
+    office = make_user("C", Role.OFFICE)
+    client.force_login(office)
+    url = reverse("figures:dashboard") + f"?node={node('T01').pk}&period=2026-10"
+    assert client.get(url).context["stats"][0][1] == 10
+    c = cases["c1"]
+    c.place = node("T02V01")
+    c.save()
+    assert client.get(url).context["stats"][0][1] == 10  # the rollup is as of the last run
+    jobs.rollup_refresh(today=fx.TODAY)
+    assert client.get(url).context["stats"][0][1] == 9  # the run moved the cache key
+    services.activity_record(
+        actor=office,
+        date=fx.d(10, 9),
+        place_id=node("T01V01").pk,
+        kind="visit",
+        title="入户走访",
+        groups_visited=12,
+    )
+    r = client.get(url)
+    assert r.context["activities"]["totals"]["groups"] == 12  # shown at once
+    assert "走访居民小组12个" in text_of(r.context["sentences"][0])
