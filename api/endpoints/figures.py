@@ -68,8 +68,7 @@ class FigureQuery(Schema):
 
 
 def _node_and_period(request: HttpRequest, q: FigureQuery):
-    actor = actor_of(request)
-    access.require_staff(actor)
+    actor = _reader(request)
     node = access.access_node(actor, q.node) if q.node else sel.default_node(actor)
     return node, parse_period(q.period)
 

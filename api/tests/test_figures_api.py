@@ -34,7 +34,7 @@ def test_imported_cases_show_in_the_figures(tmp_path, key_client, node):
         w.writerow(["F3", "咨询社保", "", "2026-03-06 11:00", "待受理", ""])
     call_command("import_cases", str(path), "--node", "T01", "--no-progress", stdout=io.StringIO())
     rollup_refresh(full=True)
-    c = key_client("C")
+    c = key_client("C", roles=[Role.OFFICE])
     r = c.get(f"/api/figures?node={node('T01').pk}&period=2026-03")
     assert r.status_code == 200, r.content
     body = r.json()
@@ -49,11 +49,18 @@ def test_imported_cases_show_in_the_figures(tmp_path, key_client, node):
 
 
 def test_figures_are_scoped(key_client, node):
-    c = key_client("T01")
+    c = key_client("T01", roles=[Role.OFFICE])
     assert c.get(f"/api/figures?node={node('T02').pk}").status_code == 404
     assert c.get("/api/figures").json()["node"]["code"] == "T01"
     r = c.get("/api/figures?period=26-1")
     assert r.status_code == 400 and r.json()["fields"] == {"period": ["统计期格式有误"]}
+
+
+def test_figures_need_a_working_role(key_client, node):
+    c = key_client("C")  # a key with no role reads no figures, as on the pages
+    for url in ("/api/figures", "/api/figures/ranking"):
+        r = c.get(url)
+        assert r.status_code == 403 and r.json()["code"] == "permission_denied"
 
 
 def test_unit_key_reads_its_own_figures(key_client):
