@@ -7,6 +7,7 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Max, Q
@@ -80,14 +81,14 @@ def search_q(q: str) -> Q | None:
 # --- what textintel asks of cases -----------------------------------------------
 
 
-def duplicate_meta(ids: list[int]) -> dict[int, dict]:
+def duplicate_meta(ids: list[int], actor: User | None = None) -> dict[int, dict]:
     """Shown for a suggested duplicate; merged cases point at their main case,
-    so they are left out."""
-    rows = (
-        Case.objects.filter(pk__in=ids)
-        .exclude(state=State.MERGED)
-        .values("pk", "tracking_code", "external_ref", "state")
-    )
+    so they are left out. With `actor`, only the cases the actor may see (the
+    same query: a case outside the actor's scope is never named)."""
+    qs = Case.objects.filter(pk__in=ids).exclude(state=State.MERGED)
+    if actor is not None:
+        qs = access.scope_tracked(actor, qs)
+    rows = qs.values("pk", "tracking_code", "external_ref", "state")
     return {
         r["pk"]: {
             "tracking_code": r["tracking_code"],
@@ -115,10 +116,17 @@ def place_tokens(place: OrgNode | int | None) -> list[str]:
     node = place if isinstance(place, OrgNode) else OrgNode.objects.filter(pk=place).first()
     if node is None:
         return []
+    return list(_codes_of_path(node.path))
+
+
+@lru_cache(maxsize=4096)
+def _codes_of_path(path: str) -> tuple[str, ...]:
+    # codes of a node and its ancestors; the tree's codes do not change in use,
+    # and this runs for every suggestion
     step = OrgNode.steplen
-    prefixes = [node.path[:i] for i in range(step, len(node.path) + 1, step)]
+    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
     codes = dict(OrgNode.objects.filter(path__in=prefixes).values_list("path", "code"))
-    return [codes[p] for p in prefixes if p in codes]
+    return tuple(codes[p] for p in prefixes if p in codes)
 
 
 def _training(field: str, names_of) -> TrainingData:
@@ -169,6 +177,14 @@ def register() -> None:
     textintel.register_training_source("category", category_training)
     textintel.register_training_source("unit", unit_training)
     textintel.register_index_source(DOC_TYPE, index_source)
+    from django.db.models.signals import post_delete, post_save
+
+    for signal in (post_save, post_delete):
+        signal.connect(_forget_codes, sender=OrgNode, dispatch_uid="textsearch-codes")
+
+
+def _forget_codes(**kwargs) -> None:
+    _codes_of_path.cache_clear()
 
 
 # --- what staff ask ---------------------------------------------------------------
@@ -179,13 +195,10 @@ def case_suggestions(
 ) -> dict[str, Any]:
     """textintel's answer for a case text, with duplicates limited to the cases
     the actor may see (a case outside the actor's scope is never named)."""
-    answer = textintel.suggest(text, place=place_tokens(place), doc_type=DOC_TYPE, exclude=exclude)
-    ids = [d["id"] for d in answer["duplicates"]]
-    if ids:
-        visible = set(
-            access.scope_tracked(actor, Case.objects.filter(pk__in=ids)).values_list(
-                "pk", flat=True
-            )
-        )
-        answer["duplicates"] = [d for d in answer["duplicates"] if d["id"] in visible]
-    return answer
+    return textintel.suggest(
+        text,
+        place=place_tokens(place),
+        doc_type=DOC_TYPE,
+        exclude=exclude,
+        provider=lambda ids: duplicate_meta(ids, actor=actor),
+    )

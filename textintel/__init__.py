@@ -89,7 +89,8 @@ def suggest(
     place: Any = None,
     doc_type: str = "case",
     exclude: int | None = None,
+    provider=None,
 ) -> dict:
     from .answer import suggest as _suggest
 
-    return _suggest(text, place=place, doc_type=doc_type, exclude=exclude)
+    return _suggest(text, place=place, doc_type=doc_type, exclude=exclude, provider=provider)
