@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 import textintel
@@ -22,7 +22,8 @@ from textintel.registry import TrainingData
 from .models import Case, State
 
 DOC_TYPE = "case"
-TRAINING_LIMIT = 20_000  # newest handled cases a suggester learns from
+TRAINING_LIMIT = 6_000  # newest handled cases the category suggester learns from
+UNIT_HISTORY_LIMIT = 200_000  # newest handled cases the unit history counts
 # Cases whose category/unit a person has set: past triage, not refused or merged.
 _UNLEARNED = (State.SUBMITTED, State.DECLINED, State.MERGED)
 _SYNC_BATCH = 5_000
@@ -129,32 +130,59 @@ def _codes_of_path(path: str) -> tuple[str, ...]:
     return tuple(codes[p] for p in prefixes if p in codes)
 
 
-def _training(field: str, names_of) -> TrainingData:
-    qs = Case.objects.exclude(state__in=_UNLEARNED).filter(**{f"{field}__isnull": False})
-    stats = qs.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"))
-    rows = list(qs.order_by("-pk").values_list("title", "text", field, "place_id")[:TRAINING_LIMIT])
+def _learnable():
+    return Case.objects.exclude(state__in=_UNLEARNED)
+
+
+def category_watermark() -> int:
+    """Learnable cases now: the periodic job retrains when this grew enough."""
+    return _learnable().filter(category_id__isnull=False).count()
+
+
+def unit_watermark() -> int:
+    return _learnable().filter(category_id__isnull=False, owner_unit_id__isnull=False).count()
+
+
+def category_training() -> TrainingData:
+    """The newest TRAINING_LIMIT handled cases, their text, place and category."""
+    qs = _learnable().filter(category_id__isnull=False)
+    rows = list(
+        qs.order_by("-pk").values_list("title", "text", "category_id", "place_id")[:TRAINING_LIMIT]
+    )
     codes = _place_codes()
     labels = [r[2] for r in rows]
     return TrainingData(
         texts=[case_document(t, x) for t, x, _, _ in rows],
         labels=labels,
         places=[codes.get(p, []) for *_, p in rows],
-        names=names_of(set(labels)),
-        fingerprint=f"{stats['n']}:{stats['top']}:{stats['changed']}",
-    )
-
-
-def category_training() -> TrainingData:
-    return _training(
-        "category_id",
-        lambda ids: dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")),
+        names=dict(Category.objects.filter(pk__in=set(labels)).values_list("pk", "name")),
     )
 
 
 def unit_training() -> TrainingData:
-    return _training(
-        "owner_unit_id",
-        lambda ids: dict(OrgNode.objects.filter(pk__in=ids).values_list("pk", "name")),
+    """Who handled which category where, over the newest UNIT_HISTORY_LIMIT
+    handled cases, counted by the database (a history suggester: units are each
+    county's own, a text model over a province's thousands would not train)."""
+    qs = _learnable().filter(category_id__isnull=False, owner_unit_id__isnull=False)
+    floor = qs.order_by("-pk").values_list("pk", flat=True)[
+        UNIT_HISTORY_LIMIT - 1 : UNIT_HISTORY_LIMIT
+    ]
+    floor = next(iter(floor), 0)
+    rows = list(
+        qs.filter(pk__gte=floor)
+        .order_by()
+        .values_list("place_id", "category_id", "owner_unit_id")
+        .annotate(n=Count("pk"))
+    )
+    codes = _place_codes()
+    units = {r[2] for r in rows}
+    return TrainingData(
+        texts=[],
+        labels=[r[2] for r in rows],
+        given=[r[1] for r in rows],
+        places=[codes.get(r[0], []) for r in rows],
+        weights=[r[3] for r in rows],
+        names=dict(OrgNode.objects.filter(pk__in=units).values_list("pk", "name")),
     )
 
 
@@ -174,8 +202,8 @@ def index_source():
 
 def register() -> None:
     textintel.register_duplicate_provider(DOC_TYPE, duplicate_meta)
-    textintel.register_training_source("category", category_training)
-    textintel.register_training_source("unit", unit_training)
+    textintel.register_training_source("category", category_training, category_watermark)
+    textintel.register_training_source("unit", unit_training, unit_watermark)
     textintel.register_index_source(DOC_TYPE, index_source)
     from django.db.models.signals import post_delete, post_save
 

@@ -72,10 +72,10 @@ def train(kind: str, texts, labels, places=None, names=None) -> dict:
     return classify.train(kind, texts, labels, places=places, names=names)
 
 
-def predict(kind: str, text: str, place: Any = None, k: int = 3) -> list[dict]:
+def predict(kind: str, text: str, place: Any = None, k: int = 3, given=None) -> list[dict]:
     from . import classify
 
-    return classify.predict(kind, text, place=place, k=k)
+    return classify.predict(kind, text, place=place, k=k, given=given)
 
 
 def find_duplicates(doc_type: str, text: str, k: int = 10, exclude: int | None = None):

@@ -21,9 +21,11 @@ def suggest(
     """`provider` replaces the registered duplicate provider for this call (a
     caller that also limits what the asker may see does both in one query)."""
     text = text or ""
+    # a history unit suggester weighs the units by these category scores
+    categories = classify.predict("category", text, place=place, k=5)
     return {
-        "categories": classify.predict("category", text, place=place, k=3),
-        "units": classify.predict("unit", text, place=place, k=3),
+        "categories": categories[:3],
+        "units": classify.predict("unit", text, place=place, k=3, given=categories),
         "duplicates": duplicate_list(doc_type, text, exclude=exclude, provider=provider),
     }
 
