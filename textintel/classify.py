@@ -11,7 +11,7 @@ one sparse product and a softmax.) A *history* suggester (`train_history`)
 learns P(unit | category, place) from who handled what where: the unit
 suggestion of a province-wide deployment, where units are each county's own.
 Trained models live in
-VAR_DIR/models/<kind>.joblib; every process loads them lazily and reloads when
+VAR_DIR/models/<kind>.pickle; every process loads them lazily and reloads when
 the file changes (retraining in the periodic job reaches all processes).
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import tempfile
 import threading
 import time
@@ -86,7 +87,7 @@ def _model_path(kind: str) -> Path:
     from django.conf import settings
 
     base = Path(getattr(settings, "TEXTINTEL_DIR", settings.VAR_DIR / "models"))
-    return base / f"{kind}.joblib"
+    return base / f"{kind}.pickle"
 
 
 class CalibratedLinearSVC:
@@ -225,14 +226,14 @@ def train(
 
 
 def _store(kind: str, bundle: dict, save: bool) -> None:
-    import joblib
-
+    # the standard pickler (C): joblib's pure-Python one takes seconds on the
+    # history suggester's dictionaries; numpy arrays pickle fine with protocol 5
     if save:
         path = _model_path(kind)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-        os.close(fd)
-        joblib.dump(bundle, tmp)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(bundle, fh, protocol=5)
         os.replace(tmp, path)
     with _lock:
         _loaded[kind] = (_mtime(kind) if save else float("inf"), bundle)
@@ -241,7 +242,7 @@ def _store(kind: str, bundle: dict, save: bool) -> None:
 # --- history suggester: label given another label and the place -----------------
 
 HISTORY_PRIOR = 5.0  # pseudo-counts a deeper place level borrows from the level above
-HISTORY_RICH = 50  # a place level with this many records limits labels to its own
+HISTORY_RICH = 300  # a place level with this many records limits labels to its own
 
 
 def train_history(
@@ -263,12 +264,18 @@ def train_history(
     (minutes to train); counts take a second and know the place."""
     t0 = time.perf_counter()
     weights = list(weights) if weights is not None else [1] * len(labels)
-    table: dict[tuple[str, Any], Counter] = {}
-    by_place: dict[str, Counter] = {}
+    table: dict[tuple[str, Any], dict[Any, int]] = {}
+    by_place: dict[str, dict[Any, int]] = {}
     for g, lab, codes, w in zip(given, labels, places, weights, strict=True):
         for prefix in ("", *(codes or ())):
-            table.setdefault((prefix, g), Counter())[lab] += w
-            by_place.setdefault(prefix, Counter())[lab] += w
+            counts = table.get((prefix, g))
+            if counts is None:
+                counts = table[(prefix, g)] = {}
+            counts[lab] = counts.get(lab, 0) + w
+            counts = by_place.get(prefix)
+            if counts is None:
+                counts = by_place[prefix] = {}
+            counts[lab] = counts.get(lab, 0) + w
     if len(by_place.get("", ())) < 2:
         raise ValueError("训练数据不足：至少需要两个类别、每类至少两条已办结记录")
     bundle = {
@@ -296,10 +303,13 @@ def _history_scores(bundle: dict, given: list[tuple[Any, float]], codes: list[st
     table, by_place = bundle["table"], bundle["by_place"]
     chain = ["", *codes]
     allowed = None
-    for prefix in reversed(chain):
-        seen = by_place.get(prefix)
+    for i in range(len(chain) - 1, -1, -1):
+        seen = by_place.get(chain[i])
         if seen and sum(seen.values()) >= HISTORY_RICH:
+            # the deepest place with a rich history: its units only (a county's
+            # own), and the levels above it (a province's hundreds) are skipped
             allowed = seen.keys()
+            chain = chain[i:]
             break
     scores: Counter = Counter()
     for g, p in given:
@@ -356,11 +366,10 @@ def _bundle(kind: str) -> dict | None:
         return cached[1]
     if not mtime:
         return cached[1] if cached else None
-    import joblib
-
     with _lock:
         try:
-            bundle = joblib.load(_model_path(kind))
+            with open(_model_path(kind), "rb") as fh:
+                bundle = pickle.load(fh)  # our own file, written by _store
         except Exception:  # a half-written or foreign file: keep what we had
             log.exception("textintel: cannot load model %s", kind)
             return cached[1] if cached else None

@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 RETRAIN_MIN_NEW = 500  # new learnable records before a retrain...
-RETRAIN_NEW_RATIO = 0.1  # ...and at least this share of the model's examples
+RETRAIN_NEW_RATIO = 0.5  # ...and this share of the model's examples (up to a
+RETRAIN_REFERENCE = 6_000  # training set of this size): ~every 2 days at 1M cases
 
 
 def _retrain_seconds() -> float:
@@ -40,7 +41,8 @@ def train_all(force: bool = False) -> dict:
         mark = mark_fn() if mark_fn else None
         if not force and info and mark is not None and info.get("watermark") is not None:
             new = mark - info["watermark"]
-            if new < max(RETRAIN_MIN_NEW, RETRAIN_NEW_RATIO * (info["examples"] or 0)):
+            examples = min(info["examples"] or 0, RETRAIN_REFERENCE)
+            if new < max(RETRAIN_MIN_NEW, RETRAIN_NEW_RATIO * examples):
                 out[kind] = {"kept": True, "new_records": new}
                 continue
         data = source()

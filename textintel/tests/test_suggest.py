@@ -74,7 +74,7 @@ def test_traditional_text_gets_the_same_category(trained):
 
 
 def test_model_is_saved_and_loaded_lazily(trained, textintel_dir):
-    assert (textintel_dir / "category.joblib").exists()
+    assert (textintel_dir / "category.pickle").exists()
     classify.forget_models()  # a new process
     assert textintel.predict("category", "蜂箱被偷")[0]["id"] == "养蜂"
 
@@ -158,7 +158,7 @@ def test_history_unit_suggester_knows_who_handles_what_where(trained):
     # roads go to the transport bureau, except in town T03, whose government handles them
     given, labels, places = [], [], []
     for town in ("T01", "T02", "T03"):
-        for _ in range(30):
+        for _ in range(120):
             given.append("城乡融合")
             labels.append("T03政府" if town == "T03" else "交通局")
             places.append(["K01", f"K01{town}"])
