@@ -230,3 +230,42 @@ def case_suggestions(
         exclude=exclude,
         provider=lambda ids: duplicate_meta(ids, actor=actor),
     )
+
+
+TRIAGE_DUPLICATES = 3
+
+
+def triage_suggestions(actor: User, cases: list[Case]) -> dict[int, dict[str, Any]]:
+    """Suggestions for the rows of the triage list: each case's answer is
+    computed once (a day) and stored, so a page reads them in one query; the
+    duplicates of all rows are resolved in one more query, limited to what the
+    actor may see."""
+    from textintel.answer import stored_answers
+
+    rows = {c.pk: c for c in cases if c.state in (State.SUBMITTED, State.ACCEPTED)}
+
+    def load(ids):
+        texts = Case.objects.filter(pk__in=ids).values_list("pk", "title", "text")
+        return [(pk, case_document(t, x), _row_place(rows[pk])) for pk, t, x in texts if pk in rows]
+
+    raw = stored_answers(DOC_TYPE, list(rows), load)
+    dup_ids = {d for a in raw.values() for d, _ in a["duplicates"]}
+    meta = duplicate_meta(list(dup_ids), actor=actor) if dup_ids else {}
+    out = {}
+    for pk, answer in raw.items():
+        dups = [
+            {"id": d, "score": s, **meta[d]}
+            for d, s in answer["duplicates"]
+            if d != pk and d in meta
+        ]
+        out[pk] = {
+            "categories": answer["categories"],
+            "units": answer["units"],
+            "duplicates": dups[:TRIAGE_DUPLICATES],
+        }
+    return out
+
+
+def _row_place(case: Case) -> list[str]:
+    place = case.place if case.place_id else None
+    return list(_codes_of_path(place.path)) if place is not None else []

@@ -63,3 +63,53 @@ def duplicate_list(
         if len(out) == DUPLICATES:
             break
     return out
+
+
+def _mark() -> str:
+    from django.utils import timezone
+
+    stamps = [classify.trained_at(kind) or 0 for kind in ("category", "unit")]
+    return f"{timezone.localdate().isoformat()}:" + ":".join(f"{s:.0f}" for s in stamps)
+
+
+def stored_answers(doc_type: str, ids: list[int], load) -> dict[int, dict]:
+    """Answers for many stored documents at once, each computed once a day (or
+    when a model changed) and kept: a list page reads them in one query.
+    `load(missing_ids) -> [(id, text, place)]` fetches what must be computed.
+    Duplicates come as [[id, score], ...], unresolved (the caller shows them
+    with their current state, to whom may see them)."""
+    from django.db import IntegrityError, transaction
+
+    from .models import StoredAnswer
+
+    if not ids:
+        return {}
+    mark = _mark()
+    rows = StoredAnswer.objects.filter(doc_type=doc_type, doc_id__in=ids, mark=mark)
+    out = {r.doc_id: r.answer for r in rows.only("doc_id", "answer")}
+    missing = [i for i in ids if i not in out]
+    if not missing:
+        return out
+    fresh = []
+    for doc_id, text, place in load(missing):
+        categories = classify.predict("category", text, place=place, k=5)
+        answer = {
+            "categories": categories[:3],
+            "units": classify.predict("unit", text, place=place, k=3, given=categories),
+            "duplicates": [
+                [d, round(float(s), 4)]
+                for d, s in duplicates.find(doc_type, text, k=DUPLICATES * 2, exclude=doc_id)
+                if s >= DUPLICATE_MIN_SCORE
+            ],
+        }
+        out[doc_id] = answer
+        fresh.append(StoredAnswer(doc_type=doc_type, doc_id=doc_id, answer=answer, mark=mark))
+    try:
+        with transaction.atomic():
+            StoredAnswer.objects.filter(
+                doc_type=doc_type, doc_id__in=[a.doc_id for a in fresh]
+            ).delete()
+            StoredAnswer.objects.bulk_create(fresh, ignore_conflicts=True)
+    except IntegrityError:  # another request stored them first: theirs will do
+        pass
+    return out
