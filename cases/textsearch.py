@@ -134,13 +134,32 @@ def _learnable():
     return Case.objects.exclude(state__in=_UNLEARNED)
 
 
+_marks: dict[str, Any] = {}
+
+
+def _learnable_counts() -> dict[str, int]:
+    """Learnable cases now, with a category and with a category and a unit: the
+    periodic job retrains when these grew enough. One scan for both kinds
+    (reused for a few seconds: one periodic run asks for both)."""
+    import time
+
+    if _marks and time.monotonic() - _marks["at"] < 5:
+        return _marks["counts"]
+    with_category = Q(category_id__isnull=False)
+    counts = _learnable().aggregate(
+        category=Count("pk", filter=with_category),
+        unit=Count("pk", filter=with_category & Q(owner_unit_id__isnull=False)),
+    )
+    _marks.update(at=time.monotonic(), counts=counts)
+    return counts
+
+
 def category_watermark() -> int:
-    """Learnable cases now: the periodic job retrains when this grew enough."""
-    return _learnable().filter(category_id__isnull=False).count()
+    return _learnable_counts()["category"]
 
 
 def unit_watermark() -> int:
-    return _learnable().filter(category_id__isnull=False, owner_unit_id__isnull=False).count()
+    return _learnable_counts()["unit"]
 
 
 def category_training() -> TrainingData:

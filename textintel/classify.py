@@ -17,6 +17,7 @@ the file changes (retraining in the periodic job reaches all processes).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -235,6 +236,8 @@ def _store(kind: str, bundle: dict, save: bool) -> None:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(bundle, fh, protocol=5)
         os.replace(tmp, path)
+        # what the periodic job checks, readable without loading the model
+        _info_path(kind).write_text(json.dumps({k: bundle.get(k) for k in _INFO}, default=str))
     with _lock:
         _loaded[kind] = (_mtime(kind) if save else float("inf"), bundle)
 
@@ -387,11 +390,26 @@ def fingerprint(kind: str) -> str | None:
     return bundle.get("fingerprint") if bundle else None
 
 
+_INFO = ("trained_at", "examples", "watermark", "fingerprint")
+
+
+def _info_path(kind: str) -> Path:
+    return _model_path(kind).with_suffix(".json")
+
+
 def model_info(kind: str) -> dict | None:
+    """trained_at, examples, watermark, fingerprint of the saved model, from its
+    small sidecar file (loading the model costs seconds in a fresh process)."""
+    try:
+        info = json.loads(_info_path(kind).read_text())
+        if _mtime(kind) and info.get("trained_at"):
+            return info
+    except (OSError, ValueError):
+        pass
     bundle = _bundle(kind)
     if bundle is None:
         return None
-    return {k: bundle.get(k) for k in ("trained_at", "examples", "watermark", "fingerprint")}
+    return {k: bundle.get(k) for k in _INFO}
 
 
 def _transform(bundle: dict, docs: list[str]):
