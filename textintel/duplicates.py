@@ -65,6 +65,7 @@ CATCH_UP_PAGE = 50_000
 LOOKBACK = 500  # re-read recent keys for rows committed out of order
 LOOKBACK_EVERY = 5.0  # seconds
 SNAPSHOT_CHECK_EVERY = 30.0  # seconds
+CATCH_UP_EVERY = 1.0  # seconds
 TAIL_REBUILD_MIN = 20_000
 TAIL_REBUILD_RATIO = 0.5  # tail larger than half the base: rebuild the base
 FORMAT = 2
@@ -675,6 +676,12 @@ def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
             with _registry_lock:
                 _indexes.pop(doc_type, None)
             return get_index(doc_type)
+    # other processes' new rows are looked for at most every CATCH_UP_EVERY
+    # seconds (a query saved on most suggestions); this process's own writes
+    # (search.index_documents calls `written`) at once
+    if not state.pop("dirty", False) and now - state.get("read_at", -1e9) < CATCH_UP_EVERY:
+        return index
+    state["read_at"] = now
     since = index.last_pk
     if now - state.get("lookback_at", 0) > LOOKBACK_EVERY:
         state["lookback_at"] = now
@@ -716,6 +723,11 @@ def _rows_after(
     if not rows:
         return [], None
     return [(pk, doc_id, tok) for pk, doc_id, tok, t in rows if t == doc_type], rows[-1][0]
+
+
+def written(doc_type: str) -> None:
+    """This process wrote to the search table: catch up on the next query."""
+    _state.setdefault(doc_type, {"loaded": 0})["dirty"] = True
 
 
 def add(doc_type: str, doc_id: int, text: str) -> None:

@@ -117,6 +117,10 @@ def _upsert(doc_type: str, batch: list[tuple[int, str]]) -> int:
             if existing.get(i) != tokens
         ]
         SearchDocument.objects.bulk_create(rows, batch_size=_CHUNK)
+    if rows:
+        from . import duplicates
+
+        duplicates.written(doc_type)
     return len(rows)
 
 
