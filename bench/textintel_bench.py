@@ -292,6 +292,25 @@ def _classification(textgen) -> dict:
                 ),
                 "train_seconds": round(train_s, 1),
             }
+        # units from who handled which category where (the deployment's unit
+        # suggester): category scores of the text, then P(unit | category, place)
+        t0 = time.perf_counter()
+        classify.train_history(
+            "unit", [m["category"] for m in train], [m["unit"] for m in train], tp
+        )
+        train_s = time.perf_counter() - t0
+        top = classify.predict_many("unit", [m["text"] for m in test], places, k=3)
+        y = [m["unit"] for m in test]
+        p = [t[0]["id"] if t else None for t in top]
+        row["unit_history"] = {
+            "accuracy": round(accuracy_score(y, p), 4),
+            "macro_f1": round(f1_score(y, p, average="macro"), 4),
+            "top3_accuracy": round(
+                statistics.fmean(a in [x["id"] for x in t] for a, t in zip(y, top, strict=True)),
+                4,
+            ),
+            "train_seconds": round(train_s, 2),
+        }
         result[f"train_{n_train}"] = row
         _log(f"classification {n_train}: {row}")
     result["test_messages"] = len(test)
