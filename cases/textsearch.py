@@ -35,7 +35,9 @@ def case_document(title: str, text: str) -> str:
 
 def index_case(case: Case) -> None:
     """Index one case now (same transaction as its creation)."""
-    textintel.index_documents(DOC_TYPE, [(case.pk, case_document(case.title, case.text))])
+    textintel.index_documents(
+        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id)]
+    )
 
 
 def sync() -> dict:
@@ -49,11 +51,11 @@ def sync() -> dict:
         rows = list(
             Case.objects.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+            .values_list("pk", "title", "text", "place_id")[:_SYNC_BATCH]
         )
         if not rows:
             break
-        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x)) for pk, t, x in rows])
+        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x), p) for pk, t, x, p in rows])
         done += len(rows)
         last = rows[-1][0]
     return {"indexed": done}
@@ -211,11 +213,11 @@ def index_source():
         rows = list(
             Case.objects.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+            .values_list("pk", "title", "text", "place_id")[:_SYNC_BATCH]
         )
         if not rows:
             return
-        yield from ((pk, case_document(t, x)) for pk, t, x in rows)
+        yield from ((pk, case_document(t, x), p) for pk, t, x, p in rows)
         last = rows[-1][0]
 
 
@@ -248,6 +250,7 @@ def case_suggestions(
         doc_type=DOC_TYPE,
         exclude=exclude,
         provider=lambda ids: duplicate_meta(ids, actor=actor),
+        group=place.pk if isinstance(place, OrgNode) else place,
     )
 
 
@@ -265,7 +268,11 @@ def triage_suggestions(actor: User, cases: list[Case]) -> dict[int, dict[str, An
 
     def load(ids):
         texts = Case.objects.filter(pk__in=ids).values_list("pk", "title", "text")
-        return [(pk, case_document(t, x), _row_place(rows[pk])) for pk, t, x in texts if pk in rows]
+        return [
+            (pk, case_document(t, x), _row_place(rows[pk]), rows[pk].place_id)
+            for pk, t, x in texts
+            if pk in rows
+        ]
 
     raw = stored_answers(DOC_TYPE, list(rows), load)
     dup_ids = {d for a in raw.values() for d, _ in a["duplicates"]}

@@ -78,10 +78,12 @@ def predict(kind: str, text: str, place: Any = None, k: int = 3, given=None) -> 
     return classify.predict(kind, text, place=place, k=k, given=given)
 
 
-def find_duplicates(doc_type: str, text: str, k: int = 10, exclude: int | None = None):
+def find_duplicates(
+    doc_type: str, text: str, k: int = 10, exclude: int | None = None, group: int | None = None
+):
     from . import duplicates
 
-    return duplicates.find(doc_type, text, k=k, exclude=exclude)
+    return duplicates.find(doc_type, text, k=k, exclude=exclude, group=group)
 
 
 def suggest(
@@ -90,7 +92,10 @@ def suggest(
     doc_type: str = "case",
     exclude: int | None = None,
     provider=None,
+    group: int | None = None,
 ) -> dict:
     from .answer import suggest as _suggest
 
-    return _suggest(text, place=place, doc_type=doc_type, exclude=exclude, provider=provider)
+    return _suggest(
+        text, place=place, doc_type=doc_type, exclude=exclude, provider=provider, group=group
+    )

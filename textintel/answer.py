@@ -17,8 +17,10 @@ def suggest(
     doc_type: str = "case",
     exclude: int | None = None,
     provider: DuplicateProvider | None = None,
+    group: int | None = None,
 ) -> dict:
-    """`provider` replaces the registered duplicate provider for this call (a
+    """`group`: the text's group key (cases: its place id), whose stored
+    documents rank higher as duplicates. `provider` replaces the registered duplicate provider for this call (a
     caller that also limits what the asker may see does both in one query)."""
     text = text or ""
     # a history unit suggester weighs the units by these category scores
@@ -26,7 +28,9 @@ def suggest(
     return {
         "categories": categories[:3],
         "units": classify.predict("unit", text, place=place, k=3, given=categories),
-        "duplicates": duplicate_list(doc_type, text, exclude=exclude, provider=provider),
+        "duplicates": duplicate_list(
+            doc_type, text, exclude=exclude, provider=provider, group=group
+        ),
     }
 
 
@@ -35,13 +39,16 @@ def duplicate_list(
     text: str,
     exclude: int | None = None,
     provider: DuplicateProvider | None = None,
+    group: int | None = None,
 ) -> list[dict]:
     if not text.strip():
         return []
     # ask for more than shown: the provider may drop merged or removed documents
     found = [
         (doc_id, score)
-        for doc_id, score in duplicates.find(doc_type, text, k=DUPLICATES * 2, exclude=exclude)
+        for doc_id, score in duplicates.find(
+            doc_type, text, k=DUPLICATES * 2, exclude=exclude, group=group
+        )
         if score >= DUPLICATE_MIN_SCORE
     ]
     provider = provider or duplicate_provider(doc_type)
@@ -75,7 +82,7 @@ def _mark() -> str:
 def stored_answers(doc_type: str, ids: list[int], load) -> dict[int, dict]:
     """Answers for many stored documents at once, each computed once a day (or
     when a model changed) and kept: a list page reads them in one query.
-    `load(missing_ids) -> [(id, text, place)]` fetches what must be computed.
+    `load(missing_ids) -> [(id, text, place, group)]` fetches what must be computed.
     Duplicates come as [[id, score], ...], unresolved (the caller shows them
     with their current state, to whom may see them)."""
     from django.db import IntegrityError, transaction
@@ -91,14 +98,16 @@ def stored_answers(doc_type: str, ids: list[int], load) -> dict[int, dict]:
     if not missing:
         return out
     fresh = []
-    for doc_id, text, place in load(missing):
+    for doc_id, text, place, group in load(missing):
         categories = classify.predict("category", text, place=place, k=5)
         answer = {
             "categories": categories[:3],
             "units": classify.predict("unit", text, place=place, k=3, given=categories),
             "duplicates": [
                 [d, round(float(s), 4)]
-                for d, s in duplicates.find(doc_type, text, k=DUPLICATES * 2, exclude=doc_id)
+                for d, s in duplicates.find(
+                    doc_type, text, k=DUPLICATES * 2, exclude=doc_id, group=group
+                )
                 if s >= DUPLICATE_MIN_SCORE
             ],
         }

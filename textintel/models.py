@@ -16,6 +16,9 @@ class SearchDocument(models.Model):
     doc_type = models.CharField("文档类型", max_length=32)
     doc_id = models.BigIntegerField("文档编号")
     tokens = models.TextField("二元切分文本")
+    # an opaque key of where the document belongs (cases: the place id); the
+    # duplicate finder ranks candidates from the same group higher
+    group_key = models.BigIntegerField("分组", null=True, blank=True)
 
     class Meta:
         verbose_name = "检索文档"

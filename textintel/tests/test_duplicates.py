@@ -139,3 +139,23 @@ def test_in_memory_index_without_database():
     index.forget(10)
     assert index.query_tokens(bigram_tokens("油煙擾民嚴重"), k=1)[0][0] == 9
     assert index.query_tokens("", k=1) == []
+
+
+def test_same_group_ranks_higher_and_is_kept_through_save_and_load(textintel_dir):
+    a = "幸福村三组王家门口的路灯坏了半个月，晚上出门很不方便，希望尽快修好"
+    b = "幸福村三组王家门口路灯不亮，老人晚上不敢出门，请派人来修"
+    query = "王家门口那盏路灯一直不亮，晚上黑乎乎的，反映过好几次"
+    gen = MessageGenerator(4)
+    docs = [(i, m["text"], 1) for i, m in enumerate(gen.messages(100), start=1)]
+    index_documents("case", [*docs, (500, a, 7), (501, b, 8)])
+    plain = textintel.find_duplicates("case", query, k=2)
+    near = textintel.find_duplicates("case", query, k=2, group=8)
+    assert near[0][0] == 501
+    assert dict(near)[501] == dict(plain)[501]  # the score shown stays the cosine
+    assert textintel.find_duplicates("case", query, k=1, group=7)[0][0] == 500
+    duplicates.refresh("case", force=True)
+    index_documents("case", [(502, b + "。", 9)])
+    duplicates.refresh("case")
+    duplicates.reset()
+    assert textintel.find_duplicates("case", query, k=1, group=9)[0][0] == 502
+    assert textintel.find_duplicates("case", query, k=1, group=7)[0][0] == 500
