@@ -2,12 +2,13 @@
 labels and ask it questions.
 
 - `normalize(text)`: Traditional -> Simplified, full/half width, whitespace.
-- `index_documents(doc_type, [(id, text), ...])`, `remove_document`,
+- `index_documents(doc_type, [(id, text) or (id, text, group), ...])`, `remove_document`,
   `search_ids(doc_type, query, limit, candidate_ids)`, `match_sql`: bigram
   full-text search (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
 - `train(kind, texts, labels, places=None, names=None)`, `predict(kind, text)`:
   suggesters learned from the deployment's own records.
-- `find_duplicates(doc_type, text)`: bigram TF-IDF duplicate finder.
+- `find_duplicates(doc_type, text, group=None)`: bigram TF-IDF duplicate finder
+  (documents of the same group, e.g. the same place, rank higher).
 - `suggest(text, place=None)`: categories, units and duplicates in one answer.
 - `register_duplicate_provider(doc_type, fn)`, `register_training_source(kind,
   fn)`: how an app (cases) plugs its records in.

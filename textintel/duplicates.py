@@ -73,7 +73,7 @@ SNAPSHOT_CHECK_EVERY = 30.0  # seconds
 CATCH_UP_EVERY = 1.0  # seconds
 TAIL_REBUILD_MIN = 20_000
 TAIL_REBUILD_RATIO = 0.5  # tail larger than half the base: rebuild the base
-FORMAT = 2
+FORMAT = 3
 
 
 # --- features ---------------------------------------------------------------
