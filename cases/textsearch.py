@@ -275,7 +275,8 @@ def triage_suggestions(actor: User, cases: list[Case]) -> dict[int, dict[str, An
         ]
 
     raw = stored_answers(DOC_TYPE, list(rows), load)
-    dup_ids = {d for a in raw.values() for d, _ in a["duplicates"]}
+    # the first few of each row (some may be merged or out of the actor's scope)
+    dup_ids = {d for a in raw.values() for d, _ in a["duplicates"][: TRIAGE_DUPLICATES * 2]}
     meta = duplicate_meta(list(dup_ids), actor=actor) if dup_ids else {}
     out = {}
     for pk, answer in raw.items():
