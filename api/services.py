@@ -321,7 +321,7 @@ def cases_import(
             # Searchable and known to the duplicate finder like any case (textintel's
             # "case" documents; the suggesters train from the Case rows themselves).
             textintel.index_documents(
-                "case", [(c.pk, f"{c.title}\n{c.text}".strip()) for c in cases]
+                "case", [(c.pk, f"{c.title}\n{c.text}".strip(), c.place_id) for c in cases]
             )
             written += len(cases)
             if progress is not None:

@@ -9,9 +9,9 @@ import time
 from orgs.models import OrgNode
 
 
-def build(max_train: int = 3000) -> dict:
+def build() -> dict:
     from cases.models import Case
-    from textintel import classify, duplicates, search
+    from textintel import duplicates, search
 
     out: dict = {}
     t0 = time.perf_counter()
@@ -27,37 +27,19 @@ def build(max_train: int = 3000) -> dict:
     t0 = time.perf_counter()
     duplicates.refresh("case", force=True)
     out["duplicate_index_seconds"] = round(time.perf_counter() - t0, 1)
-    # Train on the newest handled cases, as a training source would. Categories are
-    # province-wide (30 labels); units are a county's own (its office dispatches to its
-    # ~30 units, never to another county's), so the unit model is one county's.
-    handled = Case.objects.filter(
-        state__in=["replied", "rated", "closed"], owner_unit__isnull=False
-    ).order_by("-id")
+    # Train as `manage.py train_suggesters` does after an import: through the
+    # training sources the apps registered (cases: the newest handled cases for
+    # categories; who handled which category where for units). The models carry
+    # the sources' watermarks, so the nightly job retrains only when enough new
+    # handled cases arrived.
+    from textintel import jobs
+
     t0 = time.perf_counter()
-    rows = list(handled.values_list("text", "category_id")[:max_train])
-    out["category"] = _train(classify, "category", rows)
-    county = OrgNode.objects.get(code="P01K01")
-    rows = list(
-        handled.filter(place__path__startswith=county.path).values_list("text", "owner_unit_id")[
-            :max_train
-        ]
-    )
-    out["unit"] = _train(classify, "unit", rows)
+    trained = jobs.train_all(force=True)
+    for kind in ("category", "unit"):
+        out[kind] = trained.get(kind)
     out["train_seconds"] = round(time.perf_counter() - t0, 1)
     return out
-
-
-def _train(classify, kind: str, rows: list[tuple[str, int]]) -> dict:
-    t0 = time.perf_counter()
-    try:
-        classify.train(kind, [r[0] for r in rows], [r[1] for r in rows])
-    except ValueError as exc:
-        return {"error": str(exc)}
-    return {
-        "examples": len(rows),
-        "labels": len({r[1] for r in rows}),
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
 
 
 def suggest_function():

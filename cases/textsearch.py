@@ -7,9 +7,10 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 import textintel
@@ -21,7 +22,8 @@ from textintel.registry import TrainingData
 from .models import Case, State
 
 DOC_TYPE = "case"
-TRAINING_LIMIT = 20_000  # newest handled cases a suggester learns from
+TRAINING_LIMIT = 6_000  # newest handled cases the category suggester learns from
+UNIT_HISTORY_LIMIT = 200_000  # newest handled cases the unit history counts
 # Cases whose category/unit a person has set: past triage, not refused or merged.
 _UNLEARNED = (State.SUBMITTED, State.DECLINED, State.MERGED)
 _SYNC_BATCH = 5_000
@@ -33,7 +35,9 @@ def case_document(title: str, text: str) -> str:
 
 def index_case(case: Case) -> None:
     """Index one case now (same transaction as its creation)."""
-    textintel.index_documents(DOC_TYPE, [(case.pk, case_document(case.title, case.text))])
+    textintel.index_documents(
+        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id)]
+    )
 
 
 def sync() -> dict:
@@ -47,11 +51,11 @@ def sync() -> dict:
         rows = list(
             Case.objects.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+            .values_list("pk", "title", "text", "place_id")[:_SYNC_BATCH]
         )
         if not rows:
             break
-        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x)) for pk, t, x in rows])
+        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x), p) for pk, t, x, p in rows])
         done += len(rows)
         last = rows[-1][0]
     return {"indexed": done}
@@ -80,14 +84,14 @@ def search_q(q: str) -> Q | None:
 # --- what textintel asks of cases -----------------------------------------------
 
 
-def duplicate_meta(ids: list[int]) -> dict[int, dict]:
+def duplicate_meta(ids: list[int], actor: User | None = None) -> dict[int, dict]:
     """Shown for a suggested duplicate; merged cases point at their main case,
-    so they are left out."""
-    rows = (
-        Case.objects.filter(pk__in=ids)
-        .exclude(state=State.MERGED)
-        .values("pk", "tracking_code", "external_ref", "state")
-    )
+    so they are left out. With `actor`, only the cases the actor may see (the
+    same query: a case outside the actor's scope is never named)."""
+    qs = Case.objects.filter(pk__in=ids).exclude(state=State.MERGED)
+    if actor is not None:
+        qs = access.scope_tracked(actor, qs)
+    rows = qs.values("pk", "tracking_code", "external_ref", "state")
     return {
         r["pk"]: {
             "tracking_code": r["tracking_code"],
@@ -115,38 +119,91 @@ def place_tokens(place: OrgNode | int | None) -> list[str]:
     node = place if isinstance(place, OrgNode) else OrgNode.objects.filter(pk=place).first()
     if node is None:
         return []
+    return list(_codes_of_path(node.path))
+
+
+@lru_cache(maxsize=4096)
+def _codes_of_path(path: str) -> tuple[str, ...]:
+    # codes of a node and its ancestors; the tree's codes do not change in use,
+    # and this runs for every suggestion
     step = OrgNode.steplen
-    prefixes = [node.path[:i] for i in range(step, len(node.path) + 1, step)]
+    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
     codes = dict(OrgNode.objects.filter(path__in=prefixes).values_list("path", "code"))
-    return [codes[p] for p in prefixes if p in codes]
+    return tuple(codes[p] for p in prefixes if p in codes)
 
 
-def _training(field: str, names_of) -> TrainingData:
-    qs = Case.objects.exclude(state__in=_UNLEARNED).filter(**{f"{field}__isnull": False})
-    stats = qs.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"))
-    rows = list(qs.order_by("-pk").values_list("title", "text", field, "place_id")[:TRAINING_LIMIT])
+def _learnable():
+    return Case.objects.exclude(state__in=_UNLEARNED)
+
+
+_marks: dict[str, Any] = {}
+
+
+def _learnable_counts() -> dict[str, int]:
+    """Learnable cases now, with a category and with a category and a unit: the
+    periodic job retrains when these grew enough. One scan for both kinds
+    (reused for a few seconds: one periodic run asks for both)."""
+    import time
+
+    if _marks and time.monotonic() - _marks["at"] < 5:
+        return _marks["counts"]
+    with_category = Q(category_id__isnull=False)
+    counts = _learnable().aggregate(
+        category=Count("pk", filter=with_category),
+        unit=Count("pk", filter=with_category & Q(owner_unit_id__isnull=False)),
+    )
+    _marks.update(at=time.monotonic(), counts=counts)
+    return counts
+
+
+def category_watermark() -> int:
+    return _learnable_counts()["category"]
+
+
+def unit_watermark() -> int:
+    return _learnable_counts()["unit"]
+
+
+def category_training() -> TrainingData:
+    """The newest TRAINING_LIMIT handled cases, their text, place and category."""
+    qs = _learnable().filter(category_id__isnull=False)
+    rows = list(
+        qs.order_by("-pk").values_list("title", "text", "category_id", "place_id")[:TRAINING_LIMIT]
+    )
     codes = _place_codes()
     labels = [r[2] for r in rows]
     return TrainingData(
         texts=[case_document(t, x) for t, x, _, _ in rows],
         labels=labels,
         places=[codes.get(p, []) for *_, p in rows],
-        names=names_of(set(labels)),
-        fingerprint=f"{stats['n']}:{stats['top']}:{stats['changed']}",
-    )
-
-
-def category_training() -> TrainingData:
-    return _training(
-        "category_id",
-        lambda ids: dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")),
+        names=dict(Category.objects.filter(pk__in=set(labels)).values_list("pk", "name")),
     )
 
 
 def unit_training() -> TrainingData:
-    return _training(
-        "owner_unit_id",
-        lambda ids: dict(OrgNode.objects.filter(pk__in=ids).values_list("pk", "name")),
+    """Who handled which category where, over the newest UNIT_HISTORY_LIMIT
+    handled cases, counted by the database (a history suggester: units are each
+    county's own, a text model over a province's thousands would not train)."""
+    qs = _learnable().filter(category_id__isnull=False, owner_unit_id__isnull=False)
+    floor = qs.order_by("-pk").values_list("pk", flat=True)[
+        UNIT_HISTORY_LIMIT - 1 : UNIT_HISTORY_LIMIT
+    ]
+    floor = next(iter(floor), 0)
+    rows = list(
+        qs.filter(pk__gte=floor)
+        .order_by()
+        .values_list("place_id", "category_id", "owner_unit_id")
+        .annotate(n=Count("pk"))
+    )
+    codes = _place_codes()
+    units = {r[2] for r in rows}
+    return TrainingData(
+        texts=[],
+        labels=[r[2] for r in rows],
+        given=[r[1] for r in rows],
+        places=[codes.get(r[0], []) for r in rows],
+        weights=[r[3] for r in rows],
+        names=dict(OrgNode.objects.filter(pk__in=units).values_list("pk", "name")),
     )
 
 
@@ -156,19 +213,27 @@ def index_source():
         rows = list(
             Case.objects.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "title", "text")[:_SYNC_BATCH]
+            .values_list("pk", "title", "text", "place_id")[:_SYNC_BATCH]
         )
         if not rows:
             return
-        yield from ((pk, case_document(t, x)) for pk, t, x in rows)
+        yield from ((pk, case_document(t, x), p) for pk, t, x, p in rows)
         last = rows[-1][0]
 
 
 def register() -> None:
     textintel.register_duplicate_provider(DOC_TYPE, duplicate_meta)
-    textintel.register_training_source("category", category_training)
-    textintel.register_training_source("unit", unit_training)
+    textintel.register_training_source("category", category_training, category_watermark)
+    textintel.register_training_source("unit", unit_training, unit_watermark)
     textintel.register_index_source(DOC_TYPE, index_source)
+    from django.db.models.signals import post_delete, post_save
+
+    for signal in (post_save, post_delete):
+        signal.connect(_forget_codes, sender=OrgNode, dispatch_uid="textsearch-codes")
+
+
+def _forget_codes(**kwargs) -> None:
+    _codes_of_path.cache_clear()
 
 
 # --- what staff ask ---------------------------------------------------------------
@@ -179,13 +244,55 @@ def case_suggestions(
 ) -> dict[str, Any]:
     """textintel's answer for a case text, with duplicates limited to the cases
     the actor may see (a case outside the actor's scope is never named)."""
-    answer = textintel.suggest(text, place=place_tokens(place), doc_type=DOC_TYPE, exclude=exclude)
-    ids = [d["id"] for d in answer["duplicates"]]
-    if ids:
-        visible = set(
-            access.scope_tracked(actor, Case.objects.filter(pk__in=ids)).values_list(
-                "pk", flat=True
-            )
-        )
-        answer["duplicates"] = [d for d in answer["duplicates"] if d["id"] in visible]
-    return answer
+    return textintel.suggest(
+        text,
+        place=place_tokens(place),
+        doc_type=DOC_TYPE,
+        exclude=exclude,
+        provider=lambda ids: duplicate_meta(ids, actor=actor),
+        group=place.pk if isinstance(place, OrgNode) else place,
+    )
+
+
+TRIAGE_DUPLICATES = 3
+
+
+def triage_suggestions(actor: User, cases: list[Case]) -> dict[int, dict[str, Any]]:
+    """Suggestions for the rows of the triage list: each case's answer is
+    computed once (a day) and stored, so a page reads them in one query; the
+    duplicates of all rows are resolved in one more query, limited to what the
+    actor may see."""
+    from textintel.answer import stored_answers
+
+    rows = {c.pk: c for c in cases if c.state in (State.SUBMITTED, State.ACCEPTED)}
+
+    def load(ids):
+        texts = Case.objects.filter(pk__in=ids).values_list("pk", "title", "text")
+        return [
+            (pk, case_document(t, x), _row_place(rows[pk]), rows[pk].place_id)
+            for pk, t, x in texts
+            if pk in rows
+        ]
+
+    raw = stored_answers(DOC_TYPE, list(rows), load)
+    # the first few of each row (some may be merged or out of the actor's scope)
+    dup_ids = {d for a in raw.values() for d, _ in a["duplicates"][: TRIAGE_DUPLICATES * 2]}
+    meta = duplicate_meta(list(dup_ids), actor=actor) if dup_ids else {}
+    out = {}
+    for pk, answer in raw.items():
+        dups = [
+            {"id": d, "score": s, **meta[d]}
+            for d, s in answer["duplicates"]
+            if d != pk and d in meta
+        ]
+        out[pk] = {
+            "categories": answer["categories"],
+            "units": answer["units"],
+            "duplicates": dups[:TRIAGE_DUPLICATES],
+        }
+    return out
+
+
+def _row_place(case: Case) -> list[str]:
+    place = case.place if case.place_id else None
+    return list(_codes_of_path(place.path)) if place is not None else []

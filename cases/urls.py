@@ -16,6 +16,7 @@ urlpatterns = [
     # staff
     path("staff/cases/", views.case_list, name="list"),
     path("staff/cases/triage/", views.triage, name="triage"),
+    path("staff/cases/triage/<int:pk>/<slug:name>/", views.triage_act, name="triage-act"),
     path("staff/cases/inbox/", views.inbox, name="inbox"),
     path("staff/cases/intake/", views.intake, name="intake"),
     path("staff/cases/<int:pk>/", views.case_detail, name="detail"),

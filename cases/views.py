@@ -258,16 +258,60 @@ def triage(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, Role.OFFICE)
     sort = request.GET.get("sort", "old")
     page = selectors.triage_queue(request.user, cursor=request.GET.get("after", ""), sort=sort)
+    # one answer per visible row, stored when first computed (see textsearch)
+    suggestions = textsearch.triage_suggestions(request.user, page.rows)
+    rows = [(c, suggestions.get(c.pk)) for c in page.rows]
     return render(
         request,
         "cases/triage.html",
         {
             "page": page,
+            "rows": rows,
             "counts": selectors.triage_counts(request.user),
             "sort": sort,
             "fallback": _fallback(page),
+            "here": request.get_full_path(),
+            "open_states": OPEN_STATES,
         },
     )
+
+
+TRIAGE_ACTIONS = {"categorize": "已采用分类", "dispatch": "已交办", "merge": "已合并"}
+
+
+@login_required
+@require_POST
+def triage_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One click on a suggestion in the triage list: the case services do the
+    work (and the checks); back to the same list page with the outcome."""
+    from django.contrib import messages
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if name not in TRIAGE_ACTIONS:
+        raise Http404()
+    actor = request.user
+    access.require_role(actor, Role.OFFICE)
+    case = selectors.case_for_staff(actor, pk)
+    p = request.POST
+    try:
+        if name == "categorize":
+            services.case_categorize(actor=actor, case=case, category=p.get("category", ""))
+        elif name == "dispatch":
+            services.case_dispatch(actor=actor, case=case, unit=p.get("unit", ""), note="")
+        else:
+            services.case_merge(actor=actor, case=case, into=p.get("into", ""), note="")
+    except (InvalidInput, WorkflowError, PermissionDenied) as e:
+        messages.error(request, f"{case.tracking_code}：{e.message}")
+    else:
+        messages.success(request, f"{case.tracking_code}：{TRIAGE_ACTIONS[name]}")
+    back = p.get("next", "")
+    triage_url = reverse("cases:triage")
+    if not (
+        back.startswith(triage_url)
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        back = triage_url
+    return redirect(back)
 
 
 @login_required

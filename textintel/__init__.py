@@ -2,12 +2,13 @@
 labels and ask it questions.
 
 - `normalize(text)`: Traditional -> Simplified, full/half width, whitespace.
-- `index_documents(doc_type, [(id, text), ...])`, `remove_document`,
+- `index_documents(doc_type, [(id, text) or (id, text, group), ...])`, `remove_document`,
   `search_ids(doc_type, query, limit, candidate_ids)`, `match_sql`: bigram
   full-text search (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
 - `train(kind, texts, labels, places=None, names=None)`, `predict(kind, text)`:
   suggesters learned from the deployment's own records.
-- `find_duplicates(doc_type, text)`: bigram TF-IDF duplicate finder.
+- `find_duplicates(doc_type, text, group=None)`: bigram TF-IDF duplicate finder
+  (documents of the same group, e.g. the same place, rank higher).
 - `suggest(text, place=None)`: categories, units and duplicates in one answer.
 - `register_duplicate_provider(doc_type, fn)`, `register_training_source(kind,
   fn)`: how an app (cases) plugs its records in.
@@ -72,16 +73,18 @@ def train(kind: str, texts, labels, places=None, names=None) -> dict:
     return classify.train(kind, texts, labels, places=places, names=names)
 
 
-def predict(kind: str, text: str, place: Any = None, k: int = 3) -> list[dict]:
+def predict(kind: str, text: str, place: Any = None, k: int = 3, given=None) -> list[dict]:
     from . import classify
 
-    return classify.predict(kind, text, place=place, k=k)
+    return classify.predict(kind, text, place=place, k=k, given=given)
 
 
-def find_duplicates(doc_type: str, text: str, k: int = 10, exclude: int | None = None):
+def find_duplicates(
+    doc_type: str, text: str, k: int = 10, exclude: int | None = None, group: int | None = None
+):
     from . import duplicates
 
-    return duplicates.find(doc_type, text, k=k, exclude=exclude)
+    return duplicates.find(doc_type, text, k=k, exclude=exclude, group=group)
 
 
 def suggest(
@@ -89,7 +92,11 @@ def suggest(
     place: Any = None,
     doc_type: str = "case",
     exclude: int | None = None,
+    provider=None,
+    group: int | None = None,
 ) -> dict:
     from .answer import suggest as _suggest
 
-    return _suggest(text, place=place, doc_type=doc_type, exclude=exclude)
+    return _suggest(
+        text, place=place, doc_type=doc_type, exclude=exclude, provider=provider, group=group
+    )

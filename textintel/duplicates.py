@@ -14,15 +14,20 @@ Here every document is a sparse TF-IDF vector over hashed character bigrams
 
 Layout: a large immutable *base* segment in numpy arrays (CSR forward index for
 re-ranking; postings only for terms with df <= DF_CAP, the common terms are
-never used to find candidates) plus a small *delta* segment for documents that
-arrived since the base was built. `add()` puts a document in the delta at once.
+never used to find candidates), a *tail* segment of the same shape for the
+documents that arrived since the base was built (scored with the base's IDF, so
+scores compare), and a small in-memory *delta* for the newest ones. `add()`
+puts a document in the delta at once; past DELTA_FOLD documents the delta is
+folded into the tail with numpy (a query never walks long Python lists).
 
 Processes: the base is built from the search table (SearchDocument.tokens, which
 holds exactly the bigram sequence) and saved under VAR_DIR/models/; a process
-starting loads the saved base with mmap (the page cache is shared by all app
-processes), then catches up by primary key: every change in the search table is
-a new row, so `id > last seen` finds documents that other processes indexed.
-The periodic job (`refresh`) folds the delta into a new saved base.
+starting loads the saved base and tail with mmap (the page cache is shared by
+all app processes), then catches up by primary key: every change in the search
+table is a new row, so `id > last seen` finds documents that other processes
+indexed. The periodic job (`refresh`) appends the new documents to the saved
+tail (seconds); the base is rebuilt only when the tail outgrows
+TAIL_REBUILD_RATIO of it, so full rebuilds get rarer as the base grows.
 """
 
 from __future__ import annotations
@@ -49,19 +54,26 @@ NBUCKETS = 1 << NBITS
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - NBITS)
 CANDIDATES = 200  # re-ranked by exact cosine
-POSTINGS_BUDGET = (
-    200_000  # postings read per query (1M docs: 60k -> follow-up recall 0.76, 250k -> 0.89)
-)
+# postings read per query; at 1M generated messages, follow-up recall@10 / CPU
+# per query: 80k 0.86 / 2.6 ms, 120k 0.89 / 3.7 ms, 200k 0.91 / 4.6 ms
+POSTINGS_BUDGET = 200_000
 MAX_QUERY_TERMS = 48
+# added to the (partial, then exact) cosine of a document from the query's group
+# (its place) when choosing and ranking candidates: another resident's message
+# about the same spot words it differently (same-complaint recall@10 on a tuning
+# stream: 100k 0.41 -> 0.77, 1M 0.67); the score shown stays the cosine
+GROUP_BOOST = 0.2
 DF_CAP_RATIO = 0.03  # terms in more than 3% of documents find no candidates
 DF_CAP_MIN = 2_000
-DELTA_REBUILD = 50_000  # catch-up larger than this rebuilds the base
+DELTA_FOLD = 2_000  # in-memory documents before they go into the numpy tail
+CATCH_UP_PAGE = 50_000
 LOOKBACK = 500  # re-read recent keys for rows committed out of order
 LOOKBACK_EVERY = 5.0  # seconds
 SNAPSHOT_CHECK_EVERY = 30.0  # seconds
-REFRESH_MIN = 1_000
-REFRESH_RATIO = 0.05
-FORMAT = 1
+CATCH_UP_EVERY = 1.0  # seconds
+TAIL_REBUILD_MIN = 20_000
+TAIL_REBUILD_RATIO = 0.5  # tail larger than half the base: rebuild the base
+FORMAT = 3
 
 
 # --- features ---------------------------------------------------------------
@@ -111,6 +123,8 @@ def _idf(df: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass
 class Base:
+    """One immutable segment (the base, or the tail with the base's IDF)."""
+
     doc_ids: np.ndarray  # int64 [n]
     pks: np.ndarray  # int64 [n], search-table keys (0 when built without a table)
     fwd_indptr: np.ndarray  # int64 [n+1]
@@ -118,10 +132,11 @@ class Base:
     fwd_tf: np.ndarray  # uint8 [nnz]
     norm: np.ndarray  # float32 [n]
     df: np.ndarray  # int32 [NBUCKETS]
-    idf: np.ndarray  # float32 [NBUCKETS], frozen at build
+    idf: np.ndarray  # float32 [NBUCKETS], frozen at the base's build
     post_indptr: np.ndarray  # int64 [NBUCKETS+1]
     post_docs: np.ndarray  # int32, postings of terms with df <= cap
     by_doc: np.ndarray  # int64 [n]: row order sorted by doc_id
+    groups: np.ndarray  # int64 [n]: group key (0: none)
     last_pk: int = 0
 
     @property
@@ -129,11 +144,22 @@ class Base:
         return len(self.doc_ids)
 
     ARRAYS = (
-        "doc_ids pks fwd_indptr fwd_terms fwd_tf norm df idf post_indptr post_docs by_doc"
+        "doc_ids pks fwd_indptr fwd_terms fwd_tf norm df idf post_indptr post_docs by_doc groups"
     ).split()
+    TAIL_ARRAYS = [a for a in ARRAYS if a != "idf"]  # a tail uses its base's IDF
 
     @classmethod
-    def build(cls, doc_ids, pks, token_strings, chunk: int = 50_000) -> Base:
+    def empty(cls) -> Base:
+        return cls.from_features(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.uint32),
+            np.zeros(0, np.uint8),
+        )
+
+    @classmethod
+    def build(cls, doc_ids, pks, token_strings, chunk: int = 50_000, groups=None) -> Base:
         doc_ids = np.asarray(doc_ids, dtype=np.int64)
         pks = np.asarray(pks, dtype=np.int64)
         n = len(doc_ids)
@@ -149,20 +175,28 @@ class Base:
             np.concatenate(parts_doc) if parts_doc else np.zeros(0, np.int64),
             np.concatenate(parts_b) if parts_b else np.zeros(0, np.uint32),
             np.concatenate(parts_tf) if parts_tf else np.zeros(0, np.uint8),
+            groups=groups,
         )
 
     @classmethod
-    def from_features(cls, doc_ids, pks, docs, buckets, tf) -> Base:
+    def from_features(
+        cls, doc_ids, pks, docs, buckets, tf, under: Base | None = None, groups=None
+    ) -> Base:
+        """A segment from (doc row, bucket, tf) triples sorted by row. With
+        `under` (the base) the segment is a tail: it takes the base's IDF, and a
+        term finds candidates only while rare in base and tail together."""
         n = len(doc_ids)
         fwd_indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(docs, minlength=n), out=fwd_indptr[1:])
         df = np.bincount(buckets, minlength=NBUCKETS).astype(np.int32)
-        idf = _idf(df, n)
+        idf = under.idf if under is not None else _idf(df, n)
         w = (1 + np.log(tf.astype(np.float32))) * idf[buckets]
         norm = np.sqrt(np.bincount(docs, weights=w.astype(np.float64) ** 2, minlength=n))
         norm = np.maximum(norm, 1e-6).astype(np.float32)
-        cap = max(DF_CAP_MIN, int(DF_CAP_RATIO * n))
-        keep = df[buckets] <= cap
+        if under is not None:
+            keep = (df[buckets] + under.df[buckets]) <= _cap(n + under.n)
+        else:
+            keep = df[buckets] <= _cap(n)
         kb = buckets[keep]
         kd = docs[keep].astype(np.int32)
         order = np.argsort(kb, kind="stable")  # stable: docs stay ascending
@@ -180,7 +214,27 @@ class Base:
             post_indptr=post_indptr,
             post_docs=kd[order],
             by_doc=np.argsort(doc_ids, kind="stable"),
+            groups=(
+                np.asarray(groups, dtype=np.int64)
+                if groups is not None
+                else np.zeros(n, dtype=np.int64)
+            ),
             last_pk=int(pks.max()) if n else 0,
+        )
+
+    def features(self, rows: np.ndarray | None = None):
+        """(row, bucket, tf) triples of some rows (all by default), rows renumbered 0..k-1."""
+        if rows is None:
+            rows = np.arange(self.n)
+        starts = self.fwd_indptr[rows]
+        lens = self.fwd_indptr[rows + 1] - starts
+        total = int(lens.sum())
+        firsts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        pos = np.repeat(starts - firsts, lens) + np.arange(total)
+        return (
+            np.repeat(np.arange(len(rows)), lens),
+            np.asarray(self.fwd_terms[pos]),
+            np.asarray(self.fwd_tf[pos]),
         )
 
     def rows_of(self, doc_id: int) -> np.ndarray:
@@ -188,11 +242,18 @@ class Base:
         hi = np.searchsorted(self.doc_ids, doc_id, sorter=self.by_doc, side="right")
         return self.by_doc[lo:hi]
 
-    def save(self, directory: Path, meta: dict) -> None:
+    def rows_of_many(self, doc_ids: np.ndarray) -> np.ndarray:
+        if not self.n or not len(doc_ids):
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(np.isin(self.doc_ids, doc_ids))
+
+    def save(self, directory: Path, meta: dict, tail: bool = False, extra=None) -> None:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
-        for name in self.ARRAYS:
+        for name in self.TAIL_ARRAYS if tail else self.ARRAYS:
             np.save(tmp / f"{name}.npy", getattr(self, name))
+        for name, array in (extra or {}).items():
+            np.save(tmp / f"{name}.npy", array)
         (tmp / "meta.json").write_text(
             json.dumps({**meta, "last_pk": self.last_pk, "n": self.n, "format": FORMAT})
         )
@@ -205,54 +266,75 @@ class Base:
             shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, directory: Path) -> tuple[Base, dict]:
+    def load(cls, directory: Path, under: Base | None = None) -> tuple[Base, dict]:
         meta = json.loads((directory / "meta.json").read_text())
-        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r") for n in cls.ARRAYS}
+        names = cls.TAIL_ARRAYS if under is not None else cls.ARRAYS
+        # plain ndarray views of the maps: slicing a np.memmap builds a memmap
+        # object each time (~10 us), and a query slices a hundred times
+        arrays = {n: np.asarray(np.load(directory / f"{n}.npy", mmap_mode="r")) for n in names}
+        if under is not None:
+            arrays["idf"] = under.idf
         return cls(**arrays, last_pk=int(meta["last_pk"])), meta
+
+
+def _cap(n: int) -> int:
+    return max(DF_CAP_MIN, int(DF_CAP_RATIO * n))
 
 
 @dataclass
 class Delta:
     doc_ids: list[int] = field(default_factory=list)
+    row_pks: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
     terms: list[np.ndarray] = field(default_factory=list)
     tf: list[np.ndarray] = field(default_factory=list)
     norm: list[float] = field(default_factory=list)
     postings: dict[int, list[int]] = field(default_factory=dict)
-    df: Counter = field(default_factory=Counter)
     pks: dict[int, int] = field(default_factory=dict)  # search-table key -> doc_id
     rows_by_doc: dict[int, list[int]] = field(default_factory=dict)
 
 
 class DuplicateIndex:
-    """Base + delta for one doc_type. Thread-safe (one lock per index)."""
+    """Base + tail + delta for one doc_type. Thread-safe (one lock per index)."""
 
-    def __init__(self, base: Base | None = None):
-        self.base = base or Base.from_features(
+    def __init__(self, base: Base | None = None, tail: Base | None = None):
+        self.base = base or Base.empty()
+        self.tail = tail or Base.from_features(
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
             np.zeros(0, np.uint32),
             np.zeros(0, np.uint8),
+            under=self.base,
         )
         self.delta = Delta()
         self.base_dead = np.zeros(self.base.n, dtype=bool)
+        self.tail_dead = np.zeros(self.tail.n, dtype=bool)
         self.delta_dead: set[int] = set()
-        self.last_pk = self.base.last_pk
+        self.last_pk = max(self.base.last_pk, self.tail.last_pk)
         self.lock = threading.RLock()
         self._acc = np.zeros(self.base.n, dtype=np.float32)
+        self._tail_acc = np.zeros(self.tail.n, dtype=np.float32)
+        self._cap = _cap(self.base.n + self.tail.n)
 
     def __len__(self) -> int:
         return (
-            self.base.n - int(self.base_dead.sum()) + len(self.delta.doc_ids) - len(self.delta_dead)
+            self.base.n
+            - int(self.base_dead.sum())
+            + self.tail.n
+            - int(self.tail_dead.sum())
+            + len(self.delta.doc_ids)
+            - len(self.delta_dead)
         )
 
     # -- writing --
     def forget(self, doc_id: int) -> None:
         with self.lock:
             self.base_dead[self.base.rows_of(doc_id)] = True
+            self.tail_dead[self.tail.rows_of(doc_id)] = True
             self.delta_dead.update(self.delta.rows_by_doc.get(doc_id, ()))
 
-    def add_tokens(self, doc_id: int, tokens: str, pk: int = 0) -> None:
+    def add_tokens(self, doc_id: int, tokens: str, pk: int = 0, group: int | None = 0) -> None:
         with self.lock:
             if pk and self.delta.pks.get(pk) == doc_id:
                 return
@@ -262,24 +344,101 @@ class DuplicateIndex:
             w = (1 + np.log(tf.astype(np.float32))) * idf
             i = len(self.delta.doc_ids)
             self.delta.doc_ids.append(int(doc_id))
+            self.delta.row_pks.append(int(pk))
+            self.delta.groups.append(int(group or 0))
             self.delta.rows_by_doc.setdefault(int(doc_id), []).append(i)
             self.delta.terms.append(b)
             self.delta.tf.append(tf)
             self.delta.norm.append(max(float(np.sqrt((w.astype(np.float64) ** 2).sum())), 1e-6))
             for t in b.tolist():
                 self.delta.postings.setdefault(t, []).append(i)
-                self.delta.df[t] += 1
             if pk:
                 self.delta.pks[pk] = int(doc_id)
                 self.last_pk = max(self.last_pk, pk)
+            if len(self.delta.doc_ids) > DELTA_FOLD:
+                self.fold()
+
+    def add_rows(self, rows: list[tuple[int, int, str, int | None]]) -> None:
+        """Many (pk, doc_id, tokens, group) at once (a catch-up): straight into the tail
+        when they would overflow the delta."""
+        with self.lock:
+            if len(rows) + len(self.delta.doc_ids) <= DELTA_FOLD:
+                for pk, doc_id, tok, group in rows:
+                    self.add_tokens(doc_id, tok, pk=pk, group=group)
+                return
+            self.fold(rows)
+
+    def fold(self, rows: list[tuple[int, int, str, int | None]] = ()) -> int:
+        """Merge the live tail rows, the delta and `rows` into a new numpy tail.
+        Returns the number of documents that went in from the delta and rows."""
+        with self.lock:
+            d = self.delta
+            # newest version of each document wins: later rows, then the delta, then the tail
+            new_ids = np.array([r[1] for r in rows], dtype=np.int64)
+            if len(new_ids):
+                _, last = np.unique(new_ids[::-1], return_index=True)
+                keep_rows = np.sort(len(new_ids) - 1 - last)
+                rows = [rows[i] for i in keep_rows]
+                new_ids = new_ids[keep_rows]
+                self.base_dead[self.base.rows_of_many(new_ids)] = True
+                self.tail_dead[self.tail.rows_of_many(new_ids)] = True
+                newer = set(new_ids.tolist())
+                for doc_id in newer & d.rows_by_doc.keys():
+                    self.delta_dead.update(d.rows_by_doc[doc_id])
+            live_tail = np.flatnonzero(~self.tail_dead)
+            t_docs, t_b, t_tf = self.tail.features(live_tail)
+            parts_doc, parts_b, parts_tf = [t_docs], [t_b], [t_tf]
+            ids = [np.asarray(self.tail.doc_ids[live_tail])]
+            pks = [np.asarray(self.tail.pks[live_tail])]
+            groups = [np.asarray(self.tail.groups[live_tail])]
+            offset = len(live_tail)
+            live_delta = [i for i in range(len(d.doc_ids)) if i not in self.delta_dead]
+            for i in live_delta:
+                parts_doc.append(np.full(len(d.terms[i]), offset, np.int64))
+                parts_b.append(d.terms[i])
+                parts_tf.append(d.tf[i])
+                offset += 1
+            ids.append(np.array([d.doc_ids[i] for i in live_delta], np.int64))
+            pks.append(np.array([d.row_pks[i] for i in live_delta], np.int64))
+            groups.append(np.array([d.groups[i] for i in live_delta], np.int64))
+            if rows:
+                r_docs, r_b, r_tf = features_from_tokens([r[2] for r in rows])
+                parts_doc.append(r_docs + offset)
+                parts_b.append(r_b)
+                parts_tf.append(r_tf)
+                ids.append(new_ids)
+                pks.append(np.array([r[0] for r in rows], np.int64))
+                groups.append(np.array([r[3] or 0 for r in rows], np.int64))
+            pk_arr = np.concatenate(pks)
+            self.tail = Base.from_features(
+                np.concatenate(ids),
+                pk_arr,
+                np.concatenate(parts_doc),
+                np.concatenate(parts_b).astype(np.uint32),
+                np.concatenate(parts_tf).astype(np.uint8),
+                under=self.base,
+                groups=np.concatenate(groups),
+            )
+            self.tail_dead = np.zeros(self.tail.n, dtype=bool)
+            self._tail_acc = np.zeros(self.tail.n, dtype=np.float32)
+            self._cap = _cap(self.base.n + self.tail.n)
+            self.delta = Delta()
+            self.delta_dead = set()
+            if len(pk_arr):
+                self.last_pk = max(self.last_pk, int(pk_arr.max()))
+            return len(live_delta) + len(rows)
 
     def _idf_of(self, buckets: np.ndarray) -> np.ndarray:
-        # IDF is frozen with the base, so base and delta scores compare; a term
-        # never seen by the base gets the highest weight.
+        # IDF is frozen with the base, so base, tail and delta scores compare; a
+        # term never seen by the base gets the highest weight.
         return self.base.idf[buckets]
 
     # -- reading --
-    def query_tokens(self, tokens: str, k: int = 10, exclude: int | None = None):
+    def query_tokens(
+        self, tokens: str, k: int = 10, exclude: int | None = None, group: int | None = None
+    ):
+        """[(doc_id, cosine)], best first: ranked by the cosine plus GROUP_BOOST
+        for a document of the query's group."""
         _, qb, qtf = features_from_tokens([tokens])
         if not len(qb):
             return []
@@ -288,70 +447,36 @@ class DuplicateIndex:
             qw = (1 + np.log(qtf.astype(np.float32))) * idf
             qw = qw / max(float(np.linalg.norm(qw)), 1e-6)
             rare_first = np.argsort(-idf, kind="stable")[:MAX_QUERY_TERMS]
-            results: list[tuple[float, int]] = []
-            results += self._query_base(qb, qw, rare_first)
+            results: list[tuple[float, int, int]] = []
+            results += _query_segment(
+                self.base, self._acc, self.base_dead, qb, qw, rare_first, group
+            )
+            results += _query_segment(
+                self.tail, self._tail_acc, self.tail_dead, qb, qw, rare_first, group
+            )
             results += self._query_delta(qb, qw, rare_first)
-        best: dict[int, float] = {}
-        for score, doc_id in results:
-            if doc_id != exclude and score > best.get(doc_id, 0.0):
-                best[doc_id] = score
-        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
-
-    def _query_base(self, qb, qw, rare_first) -> list[tuple[float, int]]:
-        base = self.base
-        if base.n == 0:
-            return []
-        acc = self._acc
-        touched = []
-        read = 0
-        for j in rare_first.tolist():
-            t = int(qb[j])
-            s, e = int(base.post_indptr[t]), int(base.post_indptr[t + 1])
-            if s == e:
+        best: dict[int, tuple[float, float]] = {}
+        for score, doc_id, doc_group in results:
+            if doc_id == exclude:
                 continue
-            docs = base.post_docs[s:e]
-            # within one term each document appears once, so += is exact
-            acc[docs] += qw[j] * base.idf[t]
-            touched.append(docs)
-            read += e - s
-            if read >= POSTINGS_BUDGET:
-                break
-        if not touched:
-            return []
-        every = np.concatenate(touched)
-        partial = acc[every] / base.norm[every]
-        if len(every) > 4 * CANDIDATES:
-            top = np.argpartition(-partial, 4 * CANDIDATES)[: 4 * CANDIDATES]
-            cand = np.unique(every[top])
-        else:
-            cand = np.unique(every)
-        partial = acc[cand] / base.norm[cand]
-        acc[every] = 0.0
-        if len(cand) > CANDIDATES:
-            cand = cand[np.argpartition(-partial, CANDIDATES)[:CANDIDATES]]
-        cand = cand[~self.base_dead[cand]]
-        if not len(cand):
-            return []
-        starts = base.fwd_indptr[cand]
-        lens = base.fwd_indptr[cand + 1] - starts
-        scores = _cosine(
-            qb, qw, base.fwd_terms, base.fwd_tf, starts, lens, base.idf, base.norm[cand]
-        )
-        return list(zip(scores.tolist(), base.doc_ids[cand].tolist(), strict=True))
+            rank = score + (GROUP_BOOST if group and doc_group == group else 0.0)
+            if rank > best.get(doc_id, (0.0, 0.0))[0]:
+                best[doc_id] = (rank, score)
+        top = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
+        return [(doc_id, score) for doc_id, (_, score) in top]
 
     def _query_delta(self, qb, qw, rare_first) -> list[tuple[float, int]]:
         d = self.delta
         if not d.doc_ids:
             return []
         hits: Counter = Counter()
-        read = 0
+        df = self.base.df[qb] + self.tail.df[qb]
         for j in rare_first.tolist():
+            if df[j] > self._cap:  # common terms find no candidates (as in the base)
+                continue
             plist = d.postings.get(int(qb[j]))
             if plist:
                 hits.update(plist)
-                read += len(plist)
-                if read >= POSTINGS_BUDGET:
-                    break
         cand = [i for i, _ in hits.most_common(CANDIDATES) if i not in self.delta_dead]
         if not cand:
             return []
@@ -361,7 +486,55 @@ class DuplicateIndex:
         starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
         norms = np.array([d.norm[i] for i in cand], dtype=np.float32)
         scores = _cosine(qb, qw, terms, tf, starts, lens, self.base.idf, norms)
-        return list(zip(scores.tolist(), [d.doc_ids[i] for i in cand], strict=True))
+        return list(
+            zip(
+                scores.tolist(),
+                [d.doc_ids[i] for i in cand],
+                [d.groups[i] for i in cand],
+                strict=True,
+            )
+        )
+
+
+def _query_segment(
+    seg: Base, acc, dead, qb, qw, rare_first, group=None
+) -> list[tuple[float, int, int]]:
+    if seg.n == 0:
+        return []
+    touched = []
+    read = 0
+    for j in rare_first.tolist():
+        t = int(qb[j])
+        s, e = int(seg.post_indptr[t]), int(seg.post_indptr[t + 1])
+        if s == e:
+            continue
+        docs = seg.post_docs[s:e]
+        # a document's first term: its accumulator is still 0 (weights are > 0),
+        # so `touched` lists each document once without sorting
+        touched.append(docs[acc[docs] == 0.0])
+        # within one term each document appears once, so += is exact
+        acc[docs] += qw[j] * seg.idf[t]
+        read += e - s
+        if read >= POSTINGS_BUDGET:
+            break
+    if not touched:
+        return []
+    cand = np.concatenate(touched)
+    partial = acc[cand] / seg.norm[cand]
+    acc[cand] = 0.0
+    if group:  # the query's place also counts when choosing the candidates
+        partial += GROUP_BOOST * (seg.groups[cand] == group)
+    if len(cand) > CANDIDATES:
+        cand = cand[np.argpartition(-partial, CANDIDATES)[:CANDIDATES]]
+    cand = cand[~dead[cand]]
+    if not len(cand):
+        return []
+    starts = seg.fwd_indptr[cand]
+    lens = seg.fwd_indptr[cand + 1] - starts
+    scores = _cosine(qb, qw, seg.fwd_terms, seg.fwd_tf, starts, lens, seg.idf, seg.norm[cand])
+    return list(
+        zip(scores.tolist(), seg.doc_ids[cand].tolist(), seg.groups[cand].tolist(), strict=True)
+    )
 
 
 def _cosine(qb, qw, terms, tfs, starts, lens, idf, norms) -> np.ndarray:
@@ -405,6 +578,26 @@ def _snapshot_dir(doc_type: str) -> Path:
     return _model_dir() / f"dup-{doc_type}-{_db_key()}"
 
 
+def _tail_dir(doc_type: str) -> Path:
+    return _model_dir() / f"dup-{doc_type}-{_db_key()}-tail"
+
+
+def _snapshot_mtime(doc_type: str) -> float:
+    times = []
+    for d in (_snapshot_dir(doc_type), _tail_dir(doc_type)):
+        try:
+            times.append((d / "meta.json").stat().st_mtime)
+        except OSError:
+            pass
+    return max(times, default=0.0)
+
+
+def _row_exists(doc_type: str, pk, doc_id) -> bool:
+    from .models import SearchDocument
+
+    return SearchDocument.objects.filter(pk=pk, doc_type=doc_type, doc_id=doc_id).exists()
+
+
 def _snapshot_valid(meta: dict) -> bool:
     """The saved base belongs to this database if its last row is still there."""
     from .models import SearchDocument
@@ -413,9 +606,7 @@ def _snapshot_valid(meta: dict) -> bool:
         return False
     if not meta.get("last_pk"):
         return not SearchDocument.objects.filter(doc_type=meta["doc_type"]).exists()
-    return SearchDocument.objects.filter(
-        pk=meta["last_pk"], doc_type=meta["doc_type"], doc_id=meta["last_doc_id"]
-    ).exists()
+    return _row_exists(meta["doc_type"], meta["last_pk"], meta["last_doc_id"])
 
 
 def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
@@ -423,7 +614,7 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
 
     t0 = time.perf_counter()
     # features page by page: the token strings of a million rows never sit in memory at once
-    pks, doc_ids, docs, buckets, tfs = [], [], [], [], []
+    pks, doc_ids, docs, buckets, tfs, groups = [], [], [], [], [], []
     last, n = 0, 0
     while True:
         page, last = _rows_after(doc_type, last, 50_000)
@@ -431,9 +622,10 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
             break
         if not page:
             continue
-        d, b, tf = features_from_tokens([tok for _, _, tok in page])
+        d, b, tf = features_from_tokens([r[2] for r in page])
         pks.append(np.fromiter((r[0] for r in page), dtype=np.int64, count=len(page)))
         doc_ids.append(np.fromiter((r[1] for r in page), dtype=np.int64, count=len(page)))
+        groups.append(np.fromiter((r[3] or 0 for r in page), dtype=np.int64, count=len(page)))
         docs.append(d + n)
         buckets.append(b)
         tfs.append(tf)
@@ -449,6 +641,7 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
         cat(docs, np.int64),
         cat(buckets, np.uint32),
         cat(tfs, np.uint8),
+        groups=cat(groups, np.int64),
     )
     index = DuplicateIndex(base)
     if save:
@@ -457,6 +650,7 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
             "last_doc_id": int(doc_ids_arr[-1]) if len(doc_ids_arr) else None,
         }
         try:
+            shutil.rmtree(_tail_dir(doc_type), ignore_errors=True)
             base.save(_snapshot_dir(doc_type), meta)
         except OSError:
             log.exception("textintel: could not save the duplicate index")
@@ -466,19 +660,43 @@ def rebuild(doc_type: str, save: bool = True) -> DuplicateIndex:
     return index
 
 
+def _load_tail(doc_type: str, base: Base) -> tuple[Base, np.ndarray] | None:
+    directory = _tail_dir(doc_type)
+    if not (directory / "meta.json").exists():
+        return None
+    try:
+        tail, meta = Base.load(directory, under=base)
+    except (OSError, ValueError, KeyError):
+        log.exception("textintel: unreadable duplicate tail, ignoring it")
+        return None
+    if meta.get("format") != FORMAT or meta.get("base_last_pk") != base.last_pk:
+        return None
+    if tail.n and not _row_exists(doc_type, meta["last_pk"], meta["last_doc_id"]):
+        return None
+    try:  # base rows whose document has a newer version in the tail
+        dead = np.load(directory / "base_dead.npy")
+    except OSError:
+        dead = np.zeros(0, np.int64)
+    return tail, dead
+
+
 def _load_or_rebuild(doc_type: str) -> DuplicateIndex:
     directory = _snapshot_dir(doc_type)
     if (directory / "meta.json").exists():
         try:
             base, meta = Base.load(directory)
             if _snapshot_valid({**meta, "doc_type": doc_type}):
-                _state[doc_type] = {"loaded": (directory / "meta.json").stat().st_mtime}
-                return DuplicateIndex(base)
+                _state[doc_type] = {"loaded": _snapshot_mtime(doc_type)}
+                loaded = _load_tail(doc_type, base)
+                if loaded is None:
+                    return DuplicateIndex(base)
+                index = DuplicateIndex(base, loaded[0])
+                index.base_dead[loaded[1][loaded[1] < base.n]] = True
+                return index
         except (OSError, ValueError, KeyError):
             log.exception("textintel: unreadable duplicate index, rebuilding")
     index = rebuild(doc_type)
-    meta_file = directory / "meta.json"
-    _state[doc_type] = {"loaded": meta_file.stat().st_mtime if meta_file.exists() else 0}
+    _state[doc_type] = {"loaded": _snapshot_mtime(doc_type)}
     return index
 
 
@@ -495,44 +713,45 @@ def get_index(doc_type: str, catch_up: bool = True) -> DuplicateIndex:
 
 
 def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
-    """Read rows other processes added; pick up a newer saved base."""
+    """Read rows other processes added; pick up a newer saved base or tail."""
 
     state = _state.setdefault(doc_type, {"loaded": 0})
     now = time.monotonic()
     if now - state.get("snap_checked", 0) > SNAPSHOT_CHECK_EVERY:
         state["snap_checked"] = now
-        meta_file = _snapshot_dir(doc_type) / "meta.json"
-        try:
-            mtime = meta_file.stat().st_mtime
-        except OSError:
-            mtime = 0
-        if mtime > state.get("loaded", 0):
+        if _snapshot_mtime(doc_type) > state.get("loaded", 0):
             with _registry_lock:
                 _indexes.pop(doc_type, None)
             return get_index(doc_type)
+    # other processes' new rows are looked for at most every CATCH_UP_EVERY
+    # seconds (a query saved on most suggestions); this process's own writes
+    # (search.index_documents calls `written`) at once
+    if not state.pop("dirty", False) and now - state.get("read_at", -1e9) < CATCH_UP_EVERY:
+        return index
+    state["read_at"] = now
     since = index.last_pk
     if now - state.get("lookback_at", 0) > LOOKBACK_EVERY:
         state["lookback_at"] = now
         since = max(0, since - LOOKBACK)
-    if since < index.last_pk:
-        recent_base = set(index.base.pks[-LOOKBACK:].tolist()) if index.base.n else set()
-    else:
-        recent_base = set()
-    new, _ = _rows_after(doc_type, since, DELTA_REBUILD + 1)
-    if len(new) > DELTA_REBUILD or len(index.delta.doc_ids) + len(new) > DELTA_REBUILD:
-        with _registry_lock:
-            index = _indexes[doc_type] = rebuild(doc_type)
-        return index
-    for pk, doc_id, tok in new:
-        if pk in recent_base or index.delta.pks.get(pk) == doc_id:
-            continue
-        index.add_tokens(doc_id, tok, pk=pk)
+    while True:
+        new, last = _rows_after(doc_type, since, CATCH_UP_PAGE)
+        if last is None:
+            break
+        if since < index.last_pk:  # a look-back: skip rows already held
+            known = set(index.base.pks[-LOOKBACK:].tolist())
+            known.update(index.tail.pks[-LOOKBACK:].tolist())
+            new = [r for r in new if r[0] not in known and index.delta.pks.get(r[0]) != r[1]]
+        if new:
+            index.add_rows(new)
+        # rows of other doc types move the mark too
+        index.last_pk = max(index.last_pk, last)
+        since = last
     return index
 
 
 def _rows_after(
     doc_type: str, since: int, limit: int
-) -> tuple[list[tuple[int, int, str]], int | None]:
+) -> tuple[list[tuple[int, int, str, int | None]], int | None]:
     """Rows of doc_type among the `limit` rows above a key, and the last key
     read (None when there were none). By the primary key alone: a filter on
     doc_type would lead the planner to the (doc_type, doc_id) index and a sort
@@ -544,19 +763,25 @@ def _rows_after(
     table = SearchDocument._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT id, doc_id, tokens, doc_type FROM {table} WHERE id > %s ORDER BY id LIMIT %s",
+            f"SELECT id, doc_id, tokens, doc_type, group_key FROM {table} "
+            "WHERE id > %s ORDER BY id LIMIT %s",
             [since, limit],
         )
         rows = cur.fetchall()
     if not rows:
         return [], None
-    return [(pk, doc_id, tok) for pk, doc_id, tok, t in rows if t == doc_type], rows[-1][0]
+    return [(pk, d, tok, g) for pk, d, tok, t, g in rows if t == doc_type], rows[-1][0]
 
 
-def add(doc_type: str, doc_id: int, text: str) -> None:
+def written(doc_type: str) -> None:
+    """This process wrote to the search table: catch up on the next query."""
+    _state.setdefault(doc_type, {"loaded": 0})["dirty"] = True
+
+
+def add(doc_type: str, doc_id: int, text: str, group: int | None = None) -> None:
     """Index a document now in this process (the search table gets it through
     search.index_documents; this makes it findable before the next catch-up)."""
-    get_index(doc_type, catch_up=False).add_tokens(int(doc_id), bigram_tokens(text))
+    get_index(doc_type, catch_up=False).add_tokens(int(doc_id), bigram_tokens(text), group=group)
 
 
 def forget(doc_type: str, doc_id: int) -> None:
@@ -566,16 +791,18 @@ def forget(doc_type: str, doc_id: int) -> None:
 
 
 def find(
-    doc_type: str, text: str, k: int = 10, exclude: int | None = None
+    doc_type: str, text: str, k: int = 10, exclude: int | None = None, group: int | None = None
 ) -> list[tuple[int, float]]:
-    """[(doc_id, cosine)] of the k most similar stored documents, best first."""
-    return get_index(doc_type).query_tokens(bigram_tokens(text), k=k, exclude=exclude)
+    """[(doc_id, cosine)] of the k most similar stored documents, best first
+    (those of `group` ranked up by GROUP_BOOST)."""
+    return get_index(doc_type).query_tokens(bigram_tokens(text), k=k, exclude=exclude, group=group)
 
 
 def refresh(doc_type: str | None = None, force: bool = False) -> dict:
-    """Periodic job: fold the delta into a new saved base once it holds more
-    than REFRESH_MIN documents or 5% of the base (idempotent: a second run
-    finds nothing to fold)."""
+    """Periodic job: append the documents that arrived since the last run to the
+    saved tail (cost: the new documents and the tail, not the base); rebuild the
+    base only when the tail outgrows TAIL_REBUILD_RATIO of it (or with `force`).
+    Idempotent: a second run finds nothing to append."""
     from .models import SearchDocument
 
     if doc_type:
@@ -587,15 +814,45 @@ def refresh(doc_type: str | None = None, force: bool = False) -> dict:
     out = {}
     for t in types:
         index = get_index(t)
-        pending = len(index.delta.doc_ids)
-        if force or pending > max(REFRESH_MIN, REFRESH_RATIO * index.base.n):
+        after_base = index.tail.n + len(index.delta.doc_ids)
+        if force or after_base > max(TAIL_REBUILD_MIN, TAIL_REBUILD_RATIO * index.base.n):
             with _registry_lock:
                 _indexes[t] = index = rebuild(t)
-                _state[t] = {"loaded": time.time(), "snap_checked": time.monotonic()}
+                _state[t] = {"loaded": _snapshot_mtime(t), "snap_checked": time.monotonic()}
             out[t] = {"rebuilt": True, "documents": index.base.n}
-        else:
-            out[t] = {"rebuilt": False, "pending": pending}
+            continue
+        saved = _saved_tail_last_pk(t)
+        with index.lock:
+            pending = len(index.delta.doc_ids)
+            if not pending and saved == index.tail.last_pk:
+                out[t] = {"rebuilt": False, "appended": 0, "tail": index.tail.n}
+                continue
+            index.fold()
+            meta = {
+                "doc_type": t,
+                "base_last_pk": index.base.last_pk,
+                "last_doc_id": int(index.tail.doc_ids[-1]) if index.tail.n else None,
+            }
+            try:
+                index.tail.save(
+                    _tail_dir(t),
+                    meta,
+                    tail=True,
+                    extra={"base_dead": np.flatnonzero(index.base_dead)},
+                )
+            except OSError:
+                log.exception("textintel: could not save the duplicate tail")
+            _state[t] = {"loaded": _snapshot_mtime(t), "snap_checked": time.monotonic()}
+        out[t] = {"rebuilt": False, "appended": pending, "tail": index.tail.n}
     return out
+
+
+def _saved_tail_last_pk(doc_type: str) -> int | None:
+    try:
+        meta = json.loads((_tail_dir(doc_type) / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return int(meta.get("last_pk", 0))
 
 
 def reset() -> None:

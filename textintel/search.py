@@ -89,9 +89,12 @@ def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
     if connection.vendor == "sqlite":
         ensure_fts(doc_type)
     changed = 0
-    batch: list[tuple[int, str]] = []
-    for doc_id, text in docs:
-        batch.append((int(doc_id), bigram_tokens(text or "")))
+    batch: list[tuple[int, tuple[str, int | None]]] = []
+    for doc in docs:
+        # (id, text) or (id, text, group key): see SearchDocument.group_key
+        doc_id, text = doc[0], doc[1]
+        group = doc[2] if len(doc) > 2 else None
+        batch.append((int(doc_id), (bigram_tokens(text or ""), group)))
         if len(batch) >= _CHUNK:
             changed += _upsert(doc_type, batch)
             batch = []
@@ -100,23 +103,28 @@ def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
     return changed
 
 
-def _upsert(doc_type: str, batch: list[tuple[int, str]]) -> int:
+def _upsert(doc_type: str, batch: list[tuple[int, tuple[str, int | None]]]) -> int:
     latest = dict(batch)  # the last text of an id given twice wins
     with transaction.atomic():
-        existing = dict(
-            SearchDocument.objects.filter(doc_type=doc_type, doc_id__in=latest).values_list(
-                "doc_id", "tokens"
-            )
-        )
-        stale = [i for i, tokens in latest.items() if i in existing and existing[i] != tokens]
+        existing = {
+            doc_id: (tokens, group)
+            for doc_id, tokens, group in SearchDocument.objects.filter(
+                doc_type=doc_type, doc_id__in=latest
+            ).values_list("doc_id", "tokens", "group_key")
+        }
+        stale = [i for i, v in latest.items() if i in existing and existing[i] != v]
         if stale:
             SearchDocument.objects.filter(doc_type=doc_type, doc_id__in=stale).delete()
         rows = [
-            SearchDocument(doc_type=doc_type, doc_id=i, tokens=tokens)
-            for i, tokens in latest.items()
-            if existing.get(i) != tokens
+            SearchDocument(doc_type=doc_type, doc_id=i, tokens=tokens, group_key=group)
+            for i, (tokens, group) in latest.items()
+            if existing.get(i) != (tokens, group)
         ]
         SearchDocument.objects.bulk_create(rows, batch_size=_CHUNK)
+    if rows:
+        from . import duplicates
+
+        duplicates.written(doc_type)
     return len(rows)
 
 

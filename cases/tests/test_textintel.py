@@ -193,3 +193,67 @@ def test_training_sources_learn_from_handled_cases(office, submit, node, categor
     assert train_all()["category"]["labels"] == 2
     assert train_all()["category"] == "fresh"
     assert textintel.predict("category", "村道坑洼")[0]["id"] == category.pk
+
+
+def test_triage_list_shows_each_rows_suggestions_and_accepts_in_one_click(
+    client, office, submit, trained
+):
+    from textintel.models import StoredAnswer
+
+    original = submit(text=ROAD)
+    repost = submit(text=ROAD_TRAD)
+    client.force_login(office)
+    url = reverse("cases:triage")
+    page = client.get(url).content.decode()
+    assert f'id="case-{repost.pk}"' in page
+    assert "采用“" in page and "ts-dispatch" in page
+    assert original.tracking_code in page and "ts-merge" in page  # the repost's duplicate
+    # computed once, then read from the store
+    assert StoredAnswer.objects.filter(doc_id__in=[original.pk, repost.pk]).count() == 2
+    stored = textsearch.triage_suggestions(office, [repost])[repost.pk]
+    top = stored["categories"][0]
+    assert [d["id"] for d in stored["duplicates"]] == [original.pk]
+    r = client.post(
+        reverse("cases:triage-act", args=[repost.pk, "categorize"]),
+        {"category": top["id"], "next": url + "?sort=new"},
+    )
+    assert r.status_code == 302 and r["Location"] == url + "?sort=new"
+    repost.refresh_from_db()
+    assert repost.category_id == top["id"]
+    assert TimelineEntry.objects.filter(item_id=repost.pk, action="case.categorize").exists()
+    page = client.get(url).content.decode()
+    assert "已采用分类" in page and "当前" in page
+    # dispatch to a suggested unit, merge into a suggested duplicate
+    unit = stored["units"][0]["id"]
+    r = client.post(reverse("cases:triage-act", args=[original.pk, "dispatch"]), {"unit": unit})
+    assert r.status_code == 302 and r["Location"] == url
+    original.refresh_from_db()
+    assert original.state == State.DISPATCHED and original.owner_unit_id == unit
+    other = submit(text=ROAD.replace("希望", "恳请"))
+    third = submit(text=ROAD_TRAD + "谢谢")
+    r = client.post(
+        reverse("cases:triage-act", args=[third.pk, "merge"]), {"into": other.tracking_code}
+    )
+    third.refresh_from_db()
+    assert third.state == State.MERGED and third.merged_into_id == other.pk
+
+
+def test_triage_one_click_refusals(client, office, unit_user, submit, node, category):
+    case = submit(text=ROAD)
+    client.force_login(unit_user)
+    r = client.post(
+        reverse("cases:triage-act", args=[case.pk, "categorize"]), {"category": category.pk}
+    )
+    assert r.status_code in (403, 404)
+    client.force_login(office)
+    done = services.case_dispatch(actor=office, case=case, unit=node("D05"))
+    r = client.post(
+        reverse("cases:triage-act", args=[done.pk, "categorize"]),
+        {"category": category.pk, "next": "https://evil.example/"},
+        follow=True,
+    )
+    assert "只有待受理或已受理待交办的诉求可以调整分类" in r.content.decode()
+    assert r.redirect_chain[0][0] == reverse("cases:triage")
+    done.refresh_from_db()
+    assert done.category_id is None
+    assert client.post(reverse("cases:triage-act", args=[done.pk, "accept"])).status_code == 404

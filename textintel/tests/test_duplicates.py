@@ -72,7 +72,8 @@ def test_saved_base_is_loaded_by_a_new_process(stored, textintel_dir):
     duplicates.reset()  # as a new process would start
     index = duplicates.get_index("case")
     assert index.base.n == len(stored)
-    assert isinstance(index.base.post_docs, __import__("numpy").memmap)
+    assert not index.base.post_docs.flags.owndata  # a view of the saved map
+    assert not index.base.post_docs.flags.writeable
     assert textintel.find_duplicates("case", traditional(ORIGINAL))[0][0] == 500
 
 
@@ -84,13 +85,49 @@ def test_saved_base_of_another_database_is_not_used(stored, textintel_dir):
     assert index.base.n == len(stored) - 1
 
 
-def test_refresh_folds_new_documents_once(stored, monkeypatch):
-    monkeypatch.setattr(duplicates, "REFRESH_MIN", 2)
-    monkeypatch.setattr(duplicates, "REFRESH_RATIO", 0)
-    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "pending": 0}
+def test_refresh_appends_new_documents_once(stored, textintel_dir):
+    duplicates.refresh("case", force=True)
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 0}
     index_documents("case", [(901, "路灯坏了"), (902, "停水了"), (903, "噪音扰民")])
-    assert duplicates.refresh("case")["case"] == {"rebuilt": True, "documents": len(stored) + 3}
-    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "pending": 0}
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 3, "tail": 3}
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 3}
+    # a new process loads the saved base and tail and finds the appended documents
+    duplicates.reset()
+    index = duplicates.get_index("case")
+    assert (index.base.n, index.tail.n, len(index.delta.doc_ids)) == (len(stored), 3, 0)
+    assert textintel.find_duplicates("case", "停水了", k=1)[0][0] == 902
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 3}
+
+
+def test_changed_text_in_the_tail_hides_the_base_version_in_a_new_process(stored, textintel_dir):
+    duplicates.refresh("case", force=True)
+    index_documents("case", [(500, "村里自来水发黄浑浊，烧开还有水垢")])
+    duplicates.refresh("case")
+    duplicates.reset()
+    assert 500 not in [i for i, _ in textintel.find_duplicates("case", ORIGINAL, k=3)]
+    assert textintel.find_duplicates("case", "自来水发黄浑浊")[0][0] == 500
+
+
+def test_base_is_rebuilt_when_the_tail_outgrows_it(stored, textintel_dir, monkeypatch):
+    duplicates.refresh("case", force=True)
+    monkeypatch.setattr(duplicates, "TAIL_REBUILD_MIN", 3)
+    monkeypatch.setattr(duplicates, "TAIL_REBUILD_RATIO", 0)
+    index_documents("case", [(901, "路灯坏了"), (902, "停水了"), (903, "噪音扰民")])
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 3, "tail": 3}
+    index_documents("case", [(904, "路灯又坏了")])
+    assert duplicates.refresh("case")["case"] == {"rebuilt": True, "documents": len(stored) + 4}
+    assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 0}
+
+
+def test_a_large_catch_up_goes_into_the_numpy_tail(stored, monkeypatch):
+    monkeypatch.setattr(duplicates, "DELTA_FOLD", 5)
+    textintel.find_duplicates("case", "任意")
+    gen = MessageGenerator(11)
+    index_documents("case", [(1000 + i, m["text"]) for i, m in enumerate(gen.messages(20))])
+    index_documents("case", [(2000, "北环路红绿灯坏了，学生过马路很危险")])
+    assert textintel.find_duplicates("case", "北環路紅綠燈壞了")[0][0] == 2000
+    index = duplicates.get_index("case")
+    assert index.tail.n == 21 and len(index.delta.doc_ids) == 0
 
 
 def test_in_memory_index_without_database():
@@ -102,3 +139,23 @@ def test_in_memory_index_without_database():
     index.forget(10)
     assert index.query_tokens(bigram_tokens("油煙擾民嚴重"), k=1)[0][0] == 9
     assert index.query_tokens("", k=1) == []
+
+
+def test_same_group_ranks_higher_and_is_kept_through_save_and_load(textintel_dir):
+    a = "幸福村三组王家门口的路灯坏了半个月，晚上出门很不方便，希望尽快修好"
+    b = "幸福村三组王家门口路灯不亮，老人晚上不敢出门，请派人来修"
+    query = "王家门口那盏路灯一直不亮，晚上黑乎乎的，反映过好几次"
+    gen = MessageGenerator(4)
+    docs = [(i, m["text"], 1) for i, m in enumerate(gen.messages(100), start=1)]
+    index_documents("case", [*docs, (500, a, 7), (501, b, 8)])
+    plain = textintel.find_duplicates("case", query, k=2)
+    near = textintel.find_duplicates("case", query, k=2, group=8)
+    assert near[0][0] == 501
+    assert dict(near)[501] == dict(plain)[501]  # the score shown stays the cosine
+    assert textintel.find_duplicates("case", query, k=1, group=7)[0][0] == 500
+    duplicates.refresh("case", force=True)
+    index_documents("case", [(502, b + "。", 9)])
+    duplicates.refresh("case")
+    duplicates.reset()
+    assert textintel.find_duplicates("case", query, k=1, group=9)[0][0] == 502
+    assert textintel.find_duplicates("case", query, k=1, group=7)[0][0] == 500

@@ -5,7 +5,12 @@ from django.core.management import call_command
 
 import textintel
 from textintel import classify, jobs
-from textintel.registry import TrainingData, _duplicate_providers, _training_sources
+from textintel.registry import (
+    TrainingData,
+    _duplicate_providers,
+    _training_sources,
+    _watermarks,
+)
 from textintel.tests.textgen import MessageGenerator, traditional
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +74,7 @@ def test_traditional_text_gets_the_same_category(trained):
 
 
 def test_model_is_saved_and_loaded_lazily(trained, textintel_dir):
-    assert (textintel_dir / "category.joblib").exists()
+    assert (textintel_dir / "category.pickle").exists()
     classify.forget_models()  # a new process
     assert textintel.predict("category", "蜂箱被偷")[0]["id"] == "养蜂"
 
@@ -147,3 +152,54 @@ def test_suggest_batch_command(trained, provider, tmp_path):
     assert lines[0]["duplicates"][0]["id"] == 1
     assert len(lines[0]["categories"]) == 3
     assert "error" in lines[1]
+
+
+def test_history_unit_suggester_knows_who_handles_what_where(trained):
+    # roads go to the transport bureau, except in town T03, whose government handles them
+    given, labels, places = [], [], []
+    for town in ("T01", "T02", "T03"):
+        for _ in range(120):
+            given.append("城乡融合")
+            labels.append("T03政府" if town == "T03" else "交通局")
+            places.append(["K01", f"K01{town}"])
+            given.append("生态环境")
+            labels.append("环保局")
+            places.append(["K01", f"K01{town}"])
+    classify.train_history("unit", given, labels, places, names={"交通局": "县交通运输局"})
+    roads = "村道没有路灯，晚上出门不安全，希望搞亮化"
+    cat = textintel.predict("category", roads, k=5)
+    assert cat[0]["id"] == "城乡融合"
+    top = textintel.predict("unit", roads, place=["K01", "K01T01"], given=cat)
+    assert top[0] == {"id": "交通局", "name": "县交通运输局", "score": top[0]["score"]}
+    assert textintel.predict("unit", roads, place=["K01", "K01T03"])[0]["id"] == "T03政府"
+    with pytest.raises(ValueError):
+        classify.train_history("unit", ["a"], ["x"], [["K01"]])
+
+
+def test_retrain_waits_for_enough_new_records(textintel_dir, settings, monkeypatch):
+    settings.TEXTINTEL_RETRAIN_HOURS = 0
+    monkeypatch.setattr(jobs, "RETRAIN_MIN_NEW", 50)
+    msgs = MessageGenerator(5).messages(300)
+    count = {"n": 120}
+    before = _training_sources.get("category"), _watermarks.get("category")
+    textintel.register_training_source(
+        "category",
+        lambda: TrainingData(
+            texts=[m["text"] for m in msgs[: count["n"]]],
+            labels=[m["category"] for m in msgs[: count["n"]]],
+        ),
+        watermark=lambda: count["n"],
+    )
+    try:
+        assert jobs.train_all()["category"]["examples"] >= 120
+        count["n"] = 160  # 40 new: not enough
+        assert jobs.train_all()["category"] == {"kept": True, "new_records": 40}
+        assert jobs.train_all()["category"] == {"kept": True, "new_records": 40}
+        count["n"] = 200
+        assert jobs.train_all()["category"]["examples"] >= 200
+        assert jobs.train_all()["category"] == {"kept": True, "new_records": 0}
+    finally:
+        _training_sources.pop("category", None)
+        _watermarks.pop("category", None)
+        if before[0] is not None:
+            textintel.register_training_source("category", *before)
