@@ -251,10 +251,8 @@ def case_submit_public(
     intake_key: str = "",
     sms_code: str = "",
 ) -> Case:
-    """A resident's submission from the public page (no account). Idempotent per intake_key."""
-    existing = _existing_for_key(intake_key)
-    if existing is not None:
-        return _same_sender(existing, phone)
+    """A resident's submission from the public page (no account). Idempotent per intake_key:
+    a form posted again hits the unique key on insert and is answered with its case."""
     errors = _Errors()
     fields = _clean_fields(
         errors,
@@ -288,7 +286,7 @@ def case_submit_public(
                 photos=clean,
             )
     except IntegrityError:
-        # The same form posted twice at once: the other request saved it.
+        # The same form posted again (a resend, a double click): the first one saved it.
         existing = _existing_for_key(intake_key)
         if existing is None:
             raise

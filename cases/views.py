@@ -119,13 +119,28 @@ def submit(request: HttpRequest) -> HttpResponse:
         ctx["error"] = "提交内容有误，请按下方提示修改后重新提交" if many else e.message
         ctx["errors"] = e.fields
         return render(request, "cases/submit.html", ctx, status=400)
-    request.session["cases_last_code"] = case.tracking_code
-    return redirect("cases:submitted", code=case.tracking_code)
+    response = redirect("cases:submitted", code=case.tracking_code)
+    # A signed cookie rather than a session: no session row or key to write for an
+    # anonymous resident on the busiest public path.
+    response.set_signed_cookie(
+        LAST_CODE_COOKIE,
+        case.tracking_code,
+        salt=LAST_CODE_COOKIE,
+        max_age=3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+LAST_CODE_COOKIE = "cases_last_code"
 
 
 def submitted(request: HttpRequest, code: str) -> HttpResponse:
     # Only the browser that submitted sees this page (the code is a secret).
-    if request.session.get("cases_last_code") != code:
+    last = request.get_signed_cookie(LAST_CODE_COOKIE, default=None, salt=LAST_CODE_COOKIE)
+    if last != code:
         return redirect("cases:follow")
     follow = request.build_absolute_uri(reverse("cases:follow") + f"?code={code}")
     return render(request, "cases/submitted.html", {"code": code, "follow_url": follow})
