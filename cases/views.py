@@ -329,7 +329,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
                 depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
             )
-            .order_by("path"),
+            .order_by("path")
+            .values("pk", "kind", "name"),  # hundreds of options: no model instances
             "sorts": selectors.SORTS,
             "fallback": _fallback(page),
         },
