@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -92,7 +93,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     ctx["intake_key"] = data.get("intake_key") or uuid.uuid4().hex
     place = data.get("place")
     town = data.get("town")
-    ctx["villages"] = _villages(town)
+    # Only a page shown again (an error) lists the town's villages: not queried on success.
+    ctx["villages"] = SimpleLazyObject(lambda: _villages(town))
     # Per IP and per phone (django-ratelimit; locmem cache by default, Redis with REDIS_URL).
     if _limited(request, "cases.submit.ip", "ip", settings.CASES_RATE_SUBMIT_IP) or _limited(
         request, "cases.submit.phone", "post:phone", settings.CASES_RATE_SUBMIT_PHONE

@@ -127,3 +127,11 @@ def test_done_page_only_for_the_submitting_browser(client, node):
     r2 = client.post(reverse("cases:submit"), _form(node, intake_key="resend-key-2"))
     assert client.get(r["Location"]).status_code == 302  # the cookie now holds the new code
     assert client.get(r2["Location"]).status_code == 200
+
+
+def test_form_shown_again_keeps_the_towns_villages(client, node):
+    town, village = node("T01"), node("T01V01")
+    r = client.post(reverse("cases:submit"), _form(node, town=town.pk, text=""))
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert f'value="{village.pk}" selected' in body
