@@ -68,7 +68,7 @@ def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 # asks for the cases in the actor's scope and filters among that window's
 # matches (which the full-text index finds within the id range only), until the
 # page is full. A common word costs about one page; a rare word has few matches
-# in any window. Each window is 4x wider than the last: a dozen steps at most.
+# in any window. Each window is 4x wider than the last: a few steps at most.
 SEARCH_FIRST_WINDOW = 16_384
 
 
@@ -80,7 +80,7 @@ def _window_match(q: str, window: tuple[int, int]):
     if connection.vendor == "postgresql":
         # An array computed once, then primary-key lookups: left to itself the
         # planner walks both tables' id indexes and tests every document's tsvector.
-        where = f'"cases_case"."id" = ANY(ARRAY({sql}))'
+        where = f'"{Case._meta.db_table}"."id" = ANY(ARRAY({sql}))'
         return RawSQL(where, params, output_field=BooleanField())
     return Q(pk__in=RawSQL(sql, params))
 
