@@ -68,7 +68,7 @@ def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 # asks for the cases in the actor's scope and filters among that window's
 # matches (which the full-text index finds within the id range only), until the
 # page is full. A common word costs about one page; a rare word has few matches
-# in any window. Each window is 4x wider than the last: a few steps at most.
+# in any window. Each window is twice as wide as the last: a few steps at most.
 SEARCH_FIRST_WINDOW = 16_384
 
 
@@ -115,7 +115,7 @@ def search_page(
             hi = window[0]
         else:
             lo = window[1]
-        width *= 4
+        width *= 2
     has_next = len(rows) > size
     rows = with_place_names(rows[:size])
     return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
