@@ -323,6 +323,9 @@ class Case(TrackedItem):
             models.Index(fields=["category", "-id"], name="case_category_idx"),
             models.Index(fields=["channel", "-id"], name="case_channel_idx"),
             models.Index(fields=["collected_at"], name="case_collected_idx"),
+            # Figures read a place's or a unit's cases over a period (live counts).
+            models.Index(fields=["place", "collected_at"], name="case_place_collected_idx"),
+            models.Index(fields=["owner_unit", "collected_at"], name="case_owner_collected_idx"),
             # Overdue / due-soon counts: covering, so no table lookups per row.
             models.Index(
                 fields=["state", "deadline", "place", "owner_unit"], name="case_deadline_idx"

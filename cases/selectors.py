@@ -9,10 +9,12 @@ than a page to know whether there is a next one. The composite indexes on Case
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -42,19 +44,81 @@ def case_for_staff(actor: User, pk: Any) -> Case:
     )
 
 
+def _code_like(q: str) -> str:
+    code = q.upper().replace(" ", "")
+    return code if len(code) == 10 and code.isalnum() else ""
+
+
 def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     """The one text filter of staff lists: textintel's bigram full-text index (any
     two-character word, Traditional or Simplified, FTS5 / tsvector), or a tracking code."""
     q = (q or "").strip()
     if not q:
         return qs
-    code = q.upper().replace(" ", "")
+    code = _code_like(q)
     cond = textsearch.search_q(q)
-    if len(code) == 10 and code.isalnum():
+    if code:
         cond = Q(tracking_code=code) if cond is None else cond | Q(tracking_code=code)
     if cond is None:  # nothing searchable in the query (punctuation only)
         return qs.none()
     return qs.filter(cond)
+
+
+# Search pages walk the id space in windows, newest first: one query per window
+# asks for the cases in the actor's scope and filters among that window's
+# matches (which the full-text index finds within the id range only), until the
+# page is full. A common word costs about one page; a rare word has few matches
+# in any window. Each window is twice as wide as the last: a few steps at most.
+SEARCH_FIRST_WINDOW = 16_384
+
+
+def _window_match(q: str, window: tuple[int, int]):
+    """The match within one id window, as a filter on Case."""
+    from textintel.search import match_sql
+
+    sql, params = match_sql(textsearch.DOC_TYPE, q, id_range=window)
+    if connection.vendor == "postgresql":
+        # An array computed once, then primary-key lookups: left to itself the
+        # planner walks both tables' id indexes and tests every document's tsvector.
+        where = f'"{Case._meta.db_table}"."id" = ANY(ARRAY({sql}))'
+        return RawSQL(where, params, output_field=BooleanField())
+    return Q(pk__in=RawSQL(sql, params))
+
+
+def search_page(
+    qs: QuerySet[Case], q: str, *, sort: str = "new", cursor: str = "", size: int | None = None
+) -> Page:
+    """`case_search(qs, q)` paged by id ("new" or "old"), in id windows (see above)."""
+    from textintel.search import match_sql
+
+    size = size or PAGE_SIZE
+    if match_sql(textsearch.DOC_TYPE, q) is None:
+        return Page([])
+    desc = sort != "old"
+    try:
+        after = int(cursor) if cursor else None
+    except ValueError:
+        after = None
+    top = (qs.model._default_manager.using(qs.db).aggregate(m=Max("id"))["m"] or 0) + 1
+    # [lo, hi): the ids still to search
+    if desc:
+        lo, hi = 1, min(after, top) if after is not None else top
+    else:
+        lo, hi = (after + 1 if after is not None else 1), top
+    rows: list[Case] = []
+    width = SEARCH_FIRST_WINDOW
+    while len(rows) <= size and lo < hi:
+        window = (max(lo, hi - width), hi) if desc else (lo, min(hi, lo + width))
+        part = qs.filter(id__gte=window[0], id__lt=window[1]).filter(_window_match(q, window))
+        rows += list(part.order_by("-id" if desc else "id")[: size + 1 - len(rows)])
+        if desc:
+            hi = window[0]
+        else:
+            lo = window[1]
+        width *= 2
+    has_next = len(rows) > size
+    rows = with_place_names(rows[:size])
+    return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:
@@ -75,10 +139,31 @@ CURSOR_TS = "%Y%m%dT%H%M%S%f"
 SORTS = {"new": "最新登记", "old": "最早登记", "deadline": "时限最近"}
 
 
+def _sort_key(sort: str):
+    if sort == "old":
+        return lambda c: c.pk
+    if sort == "collected":
+        return lambda c: (-c.collected_at.timestamp(), -c.pk)
+    if sort == "collected_old":
+        return lambda c: (c.collected_at, c.pk)
+    if sort == "deadline":
+        return lambda c: (c.deadline, c.pk)
+    return lambda c: -c.pk
+
+
 def keyset_page(
-    qs: QuerySet[Case], *, sort: str = "new", cursor: str = "", size: int | None = None
+    qs: QuerySet[Case],
+    *,
+    sort: str = "new",
+    cursor: str = "",
+    size: int | None = None,
+    states: tuple[str, ...] = (),
 ) -> Page:
-    """One page after `cursor`, ordered by `sort`; no COUNT(*)."""
+    """One page after `cursor`, ordered by `sort`; no COUNT(*).
+
+    `states`: the page holds cases in these few states, asked one state at a time
+    and merged, so each query pages along the (state, id) index; with `state IN`
+    SQLite's planner walks the whole table by id instead."""
     size = size or PAGE_SIZE
     try:
         if sort == "old":
@@ -110,7 +195,11 @@ def keyset_page(
                 qs = qs.filter(id__lt=int(cursor))
     except ValueError:
         pass  # a mangled cursor shows the first page
-    rows = list(qs[: size + 1])
+    if states:
+        rows = [c for st in states for c in qs.filter(state=st)[: size + 1]]
+        rows = sorted(rows, key=_sort_key(sort))[: size + 1]
+    else:
+        rows = list(qs[: size + 1])
     has_next = len(rows) > size
     rows = with_place_names(rows[:size])
     nxt = ""
@@ -151,8 +240,9 @@ def _list_qs(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 def triage_queue(actor: User, *, cursor: str = "", sort: str = "old") -> Page:
     """Cases waiting for the office: submitted (待受理) and accepted but not yet dispatched."""
-    qs = staff_cases(actor).filter(state__in=[State.SUBMITTED, State.ACCEPTED])
-    return keyset_page(_list_qs(qs), sort=sort, cursor=cursor)
+    qs = staff_cases(actor)
+    states = (State.SUBMITTED, State.ACCEPTED)
+    return keyset_page(_list_qs(qs), sort=sort, cursor=cursor, states=states)
 
 
 def triage_counts(actor: User) -> dict[str, int]:
@@ -296,6 +386,10 @@ def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
     sort = f.sort
     if (f.date_from or f.date_to) and sort in ("new", "old"):
         sort = "collected" if sort == "new" else "collected_old"
+    q = f.q.strip()
+    if q and sort in ("new", "old") and not _code_like(q):
+        base = filtered_cases(actor, replace(f, q=""))
+        return search_page(_list_qs(base), q, sort=sort, cursor=cursor)
     return keyset_page(_list_qs(filtered_cases(actor, f)), sort=sort, cursor=cursor)
 
 

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -92,7 +93,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     ctx["intake_key"] = data.get("intake_key") or uuid.uuid4().hex
     place = data.get("place")
     town = data.get("town")
-    ctx["villages"] = _villages(town)
+    # Only a page shown again (an error) lists the town's villages: not queried on success.
+    ctx["villages"] = SimpleLazyObject(lambda: _villages(town))
     # Per IP and per phone (django-ratelimit; locmem cache by default, Redis with REDIS_URL).
     if _limited(request, "cases.submit.ip", "ip", settings.CASES_RATE_SUBMIT_IP) or _limited(
         request, "cases.submit.phone", "post:phone", settings.CASES_RATE_SUBMIT_PHONE
@@ -119,13 +121,28 @@ def submit(request: HttpRequest) -> HttpResponse:
         ctx["error"] = "提交内容有误，请按下方提示修改后重新提交" if many else e.message
         ctx["errors"] = e.fields
         return render(request, "cases/submit.html", ctx, status=400)
-    request.session["cases_last_code"] = case.tracking_code
-    return redirect("cases:submitted", code=case.tracking_code)
+    response = redirect("cases:submitted", code=case.tracking_code)
+    # A signed cookie rather than a session: no session row or key to write for an
+    # anonymous resident on the busiest public path.
+    response.set_signed_cookie(
+        LAST_CODE_COOKIE,
+        case.tracking_code,
+        salt=LAST_CODE_COOKIE,
+        max_age=3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+LAST_CODE_COOKIE = "cases_last_code"
 
 
 def submitted(request: HttpRequest, code: str) -> HttpResponse:
     # Only the browser that submitted sees this page (the code is a secret).
-    if request.session.get("cases_last_code") != code:
+    last = request.get_signed_cookie(LAST_CODE_COOKIE, default=None, salt=LAST_CODE_COOKIE)
+    if last != code:
         return redirect("cases:follow")
     follow = request.build_absolute_uri(reverse("cases:follow") + f"?code={code}")
     return render(request, "cases/submitted.html", {"code": code, "follow_url": follow})
@@ -358,7 +375,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
                 depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
             )
-            .order_by("path"),
+            .order_by("path")
+            .values("pk", "kind", "name"),  # hundreds of options: no model instances
             "sorts": selectors.SORTS,
             "fallback": _fallback(page),
         },

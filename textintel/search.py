@@ -166,25 +166,35 @@ def _pg_query(query: str) -> str | None:
     return " & ".join(parts) or None
 
 
-def match_sql(doc_type: str, query: str) -> tuple[str, list] | None:
+def match_sql(
+    doc_type: str, query: str, id_range: tuple[int, int] | None = None
+) -> tuple[str, list] | None:
     """SQL selecting the doc_ids that match, for `pk__in=RawSQL(sql, params)`,
     so the caller's own filters (access scope, state) and order combine with the
-    match in one query. None when the query has no searchable character."""
+    match in one query. None when the query has no searchable character.
+    `id_range` (lo, hi): only doc_ids lo <= id < hi, which both indexes find
+    without reading the other matches (callers page through ranges newest first)."""
     if connection.vendor == "postgresql":
         q = _pg_query(query)
         if q is None:
             return None
-        return (
-            f"SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND tsv @@ %s::tsquery",
-            [doc_type, q],
-        )
+        sql = f"SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND tsv @@ %s::tsquery"
+        params: list = [doc_type, q]
+        if id_range is not None:
+            sql += " AND doc_id >= %s AND doc_id < %s"
+            params += list(id_range)
+        return sql, params
     q = _fts5_query(query)
     if q is None:
         return None
     if not _fts_exists(doc_type):
         return (f"SELECT doc_id FROM {TABLE} WHERE 1 = 0", [])
     table = fts_table(doc_type)
-    return (f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [q])
+    sql, params = f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [q]
+    if id_range is not None:
+        sql += " AND rowid >= %s AND rowid < %s"
+        params += list(id_range)
+    return sql, params
 
 
 def search_ids(
