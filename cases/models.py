@@ -326,6 +326,8 @@ class Case(TrackedItem):
             # Figures read a place's or a unit's cases over a period (live counts).
             models.Index(fields=["place", "collected_at"], name="case_place_collected_idx"),
             models.Index(fields=["owner_unit", "collected_at"], name="case_owner_collected_idx"),
+            # The nightly jobs read the cases changed since their last run.
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
             # Overdue / due-soon counts: covering, so no table lookups per row.
             models.Index(
                 fields=["state", "deadline", "place", "owner_unit"], name="case_deadline_idx"
