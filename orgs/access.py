@@ -10,13 +10,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import Exists, Field, ForeignObject, Lookup, Model, OuterRef, Q, QuerySet
 
 from core.errors import NotFound, PermissionDenied
 
 from .models import OrgNode, Role, User, subtree_upper
 
 M = TypeVar("M", bound=Model)
+
+
+@ForeignObject.register_lookup
+@Field.register_lookup
+class InArray(Lookup):
+    """`col = ANY(ARRAY(subquery))` on PostgreSQL, `col IN (subquery)` elsewhere.
+
+    PostgreSQL estimates a hashed `IN (subquery)` inside an OR badly (one subtree
+    node) and then walks the primary key of a million cases for a rare filter; the
+    array form is an index condition, so a scope OR becomes a BitmapOr of the
+    place, owner-unit and id indexes and the filters' own indexes join in."""
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
 
 
 def subtree_q(node: OrgNode, field: str = "") -> Q:
@@ -91,11 +112,19 @@ def scope_tracked(actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     # IN (subtree ids) rather than joins on the path: the item table stays the only
     # table in FROM, so its own indexes drive filters, ordering and keyset paging.
     subtree_ids = OrgNode.objects.filter(subtree_q(node)).values("id")
-    condition = (
-        Q(place_id__in=subtree_ids)
-        | Q(owner_unit_id__in=subtree_ids)
-        | Exists(co_through.objects.filter(**{co_field: OuterRef("pk")}, orgnode_id=node.pk))
-    )
+    if connections[queryset.db].vendor == "postgresql":
+        co_ids = co_through.objects.filter(orgnode_id=node.pk).values(co_field)
+        condition = (
+            Q(place_id__in_array=subtree_ids)
+            | Q(owner_unit_id__in_array=subtree_ids)
+            | Q(pk__in_array=co_ids)
+        )
+    else:
+        condition = (
+            Q(place_id__in=subtree_ids)
+            | Q(owner_unit_id__in=subtree_ids)
+            | Exists(co_through.objects.filter(**{co_field: OuterRef("pk")}, orgnode_id=node.pk))
+        )
     for grant in _extra_grants:
         extra = grant(actor, queryset.model)
         if extra is not None:
