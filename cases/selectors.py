@@ -349,7 +349,7 @@ class CaseFilters:
 
 
 def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
-    qs = staff_cases(actor)
+    qs = access.scope_tracked(actor, Case.objects.all(), filtered=True)
     if f.state:
         qs = qs.filter(state=f.state)
     if f.category:

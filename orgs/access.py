@@ -8,6 +8,7 @@ same to the caller (NotFound), so ids cannot be probed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 from django.db import connections
@@ -38,6 +39,21 @@ class InArray(Lookup):
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
         return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
+# Up to this many nodes the array form pays (a county: ~600); above it (a province's
+# whole tree) `= ANY` over a long array costs more per row than the hashed subplan.
+ARRAY_SCOPE_MAX_NODES = 5_000
+
+
+@lru_cache(maxsize=4096)
+def _small_subtree(path: str) -> bool:
+    """A planning hint only (a stale answer picks a slower plan, never other rows)."""
+    upper = subtree_upper(path)
+    count = OrgNode.objects.filter(path__gte=path, path__lt=upper)[
+        : ARRAY_SCOPE_MAX_NODES + 1
+    ].count()
+    return count <= ARRAY_SCOPE_MAX_NODES
 
 
 def subtree_q(node: OrgNode, field: str = "") -> Q:
@@ -96,8 +112,13 @@ def require_staff(actor: User | None) -> User:
 # --- tracked items (cases, commitments: anything on the tracking kernel) --------
 
 
-def scope_tracked(actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
+def scope_tracked(actor: User, queryset: QuerySet[M], *, filtered: bool = False) -> QuerySet[M]:
     """Limit tracked items to those the actor may see.
+
+    `filtered`: the caller adds filters of its own (office lists). On PostgreSQL a
+    small subtree is then given as arrays, so the planner joins the scope's and the
+    filters' indexes instead of walking the primary key for a rare filter. Queues
+    (triage, inbox) keep the default form, which their state indexes serve better.
 
     Seen: items placed in the actor's subtree, owned by a unit in it, or with the
     actor's unit among the co-units. Extra grants (inspection groups) come from
@@ -112,7 +133,8 @@ def scope_tracked(actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     # IN (subtree ids) rather than joins on the path: the item table stays the only
     # table in FROM, so its own indexes drive filters, ordering and keyset paging.
     subtree_ids = OrgNode.objects.filter(subtree_q(node)).values("id")
-    if connections[queryset.db].vendor == "postgresql":
+    vendor = connections[queryset.db].vendor
+    if filtered and vendor == "postgresql" and _small_subtree(node.path):
         co_ids = co_through.objects.filter(orgnode_id=node.pk).values(co_field)
         condition = (
             Q(place_id__in_array=subtree_ids)

@@ -75,3 +75,23 @@ def test_place_label_stops_at_village(node):
     label = grid.place_label()
     assert label.startswith("城关街道") and label.endswith(node("T01V01").name)
     assert "网格" not in label
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_both_scope_forms_see_the_same_items(node, make_user, filtered):
+    """The filtered (array) form is a planning choice on PostgreSQL: same rows."""
+    placed = Widget.objects.create(title="甲", state="new", place=node("T01V02"))
+    owned = Widget.objects.create(
+        title="乙", state="new", place=node("T04V01"), owner_unit=node("D05")
+    )
+    shared = Widget.objects.create(
+        title="丙", state="new", place=node("T04V01"), owner_unit=node("D08")
+    )
+    shared.co_units.add(node("T01"))
+    Widget.objects.create(title="丁", state="new", place=node("T04V02"), owner_unit=node("D07"))
+    town = make_user("T01", Role.OFFICE)
+    seen = access.scope_tracked(town, Widget.objects.all(), filtered=filtered)
+    assert set(seen) == {placed, shared}
+    unit = make_user("D05", Role.UNIT_HANDLER)
+    assert set(access.scope_tracked(unit, Widget.objects.all(), filtered=filtered)) == {owned}
+    assert set(seen.filter(state="new").order_by("-id")) == {placed, shared}
