@@ -33,6 +33,39 @@ def commitments_for(actor: User, programme: Programme | None = None) -> QuerySet
     return qs.select_related("owner_unit", "category__aspect", "programme", "problem")
 
 
+def filtered_commitments(
+    qs: QuerySet[Commitment],
+    *,
+    programme: int | None = None,
+    state: str = "",
+    kind: str = "",
+    level: str = "",
+    unit: int | str | None = None,
+    category_code: str = "",
+    q: str = "",
+    flagship: bool = False,
+) -> QuerySet[Commitment]:
+    """The commitment filters the pages and the API share; unknown values are ignored."""
+    if programme:
+        qs = qs.filter(programme_id=programme)
+    if state in Commitment.WORKFLOW.states:
+        qs = qs.filter(state=state)
+    if kind in Kind.values:
+        qs = qs.filter(kind=kind)
+    if level:
+        qs = qs.filter(level=level)
+    if unit is not None and str(unit).isdigit():
+        qs = qs.filter(owner_unit_id=int(unit))
+    if category_code:
+        qs = qs.filter(category__code=category_code)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(tasks__icontains=q))
+    if flagship:
+        qs = qs.filter(is_flagship=True)
+    return qs
+
+
 def commitment_get(actor: User, pk) -> Commitment:
     return access.access_tracked(
         actor, Commitment.objects.select_related("owner_unit", "category", "programme"), pk

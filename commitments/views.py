@@ -63,16 +63,14 @@ def programmes(request):
 
 def _filtered(request, qs):
     f = {k: request.GET.get(k, "") for k in ("state", "kind", "unit", "q", "flagship")}
-    if f["state"] in Commitment.WORKFLOW.states:
-        qs = qs.filter(state=f["state"])
-    if f["kind"] in Kind.values:
-        qs = qs.filter(kind=f["kind"])
-    if f["unit"].isdigit():
-        qs = qs.filter(owner_unit_id=int(f["unit"]))
-    if f["q"].strip():
-        qs = qs.filter(title__icontains=f["q"].strip())
-    if f["flagship"] == "1":
-        qs = qs.filter(is_flagship=True)
+    qs = selectors.filtered_commitments(
+        qs,
+        state=f["state"],
+        kind=f["kind"],
+        unit=f["unit"],
+        q=f["q"],
+        flagship=f["flagship"] == "1",
+    )
     return qs, f
 
 

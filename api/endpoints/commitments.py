@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import File, Form, Path, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -297,21 +296,16 @@ def programme_list(request: HttpRequest):
 @router.get("/commitments", response={200: CommitmentPage, **READ_ERRORS}, summary="项目列表")
 def commitment_list(request: HttpRequest, f: Query[CommitmentFilters]):
     actor = actor_of(request)
-    qs = selectors.commitments_for(actor)
-    if f.programme:
-        qs = qs.filter(programme_id=f.programme)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.level:
-        qs = qs.filter(level=f.level)
-    if f.unit:
-        qs = qs.filter(owner_unit_id=f.unit)
-    if f.category:
-        qs = qs.filter(category__code=f.category)
-    if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(tasks__icontains=f.q))
+    qs = selectors.filtered_commitments(
+        selectors.commitments_for(actor),
+        programme=f.programme,
+        state=f.state or "",
+        kind=f.kind or "",
+        level=f.level or "",
+        unit=f.unit,
+        category_code=f.category or "",
+        q=f.q or "",
+    )
     if f.cursor:
         qs = qs.filter(pk__lt=f.cursor)
     rows = list(qs.order_by("-id")[: f.limit + 1])
