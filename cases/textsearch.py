@@ -7,6 +7,7 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -35,8 +36,13 @@ def case_document(title: str, text: str) -> str:
 
 def index_case(case: Case) -> None:
     """Index one case now (same transaction as its creation)."""
+    index_cases([case])
+
+
+def index_cases(cases: Sequence[Case]) -> None:
+    """Index new cases in one write (a drain of queued submissions)."""
     textintel.index_documents(
-        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id)]
+        DOC_TYPE, [(c.pk, case_document(c.title, c.text), c.place_id) for c in cases]
     )
 
 
