@@ -116,7 +116,10 @@ class FastIntake:
     def _accept(self, environ: dict, body: bytes) -> tuple[str, list] | None:
         if settings.CASES_VERIFY_PHONE:
             return None
-        form, files = multipart.parse_form_data(environ, strict=True, charset="utf-8")
+        try:
+            form, files = multipart.parse_form_data(environ, strict=True, charset="utf-8")
+        except multipart.MultipartError:
+            return None  # Django's parser answers a malformed body its own way
         if any(f.filename or f.size for f in files.values()):
             return None
         _connections_checked()

@@ -267,3 +267,14 @@ def test_a_row_whose_village_is_gone_is_set_aside_not_retried(node):
     row = PendingSubmission.objects.get()
     assert row.case is None and "不存在" in row.error
     assert services.submissions_drain() == 0  # set aside, not retried in a loop
+
+
+def test_malformed_body_is_left_to_django_and_saves_nothing(node, full_stack):
+    b = Browser()
+    b.token()
+    status, _, _ = b.call(
+        "POST", "/submit/", b"--x\r\nnot a part at all", "multipart/form-data; boundary=x"
+    )
+    assert status in (400, 403)
+    assert full_stack == ["GET", "POST"]
+    assert PendingSubmission.objects.count() == 0 and Case.objects.count() == 0
