@@ -249,11 +249,11 @@ def _clean_public(
     place: Any,
     name: str,
     phone: str,
-    category: Any,
-    address: str,
-    latitude: Any,
-    longitude: Any,
-    sms_code: str,
+    category: Any = None,
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    sms_code: str = "",
 ) -> tuple[dict[str, Any], str, str, bool]:
     """The public form's checks: (fields, name, phone, phone verified), or InvalidInput."""
     errors = _Errors()
@@ -328,39 +328,16 @@ def case_submit_public(
         return _same_sender(existing, phone)
 
 
-def submission_receive(
-    *,
-    text: str,
-    kind: str,
-    place: Any,
-    name: str,
-    phone: str,
-    category: Any = None,
-    address: str = "",
-    latitude: Any = None,
-    longitude: Any = None,
-    intake_key: str = "",
-    sms_code: str = "",
-) -> str:
+def submission_receive(*, intake_key: str = "", **fields: Any) -> str:
     """A resident's submission without photos, acknowledged by one durable row: checked
-    as case_submit_public checks it, and answered with its tracking code. The case is
-    made by submissions_drain, which the page runs right after the answer."""
-    fields, name, phone, verified = _clean_public(
-        text=text,
-        kind=kind,
-        place=place,
-        name=name,
-        phone=phone,
-        category=category,
-        address=address,
-        latitude=latitude,
-        longitude=longitude,
-        sms_code=sms_code,
-    )
+    as case_submit_public checks it (the same fields, without photos), and answered
+    with its tracking code. The case is made by submissions_drain, which runs right
+    after the answer."""
+    clean, name, phone, verified = _clean_public(**fields)
     form = {
-        **{k: fields[k] for k in ("text", "title", "kind", "address")},
-        **{k: fields[k].pk if fields[k] else None for k in ("place", "category", "item")},
-        **{k: str(fields[k]) if fields[k] is not None else None for k in ("latitude", "longitude")},
+        **{k: clean[k] for k in ("text", "title", "kind", "address")},
+        **{k: clean[k].pk if clean[k] else None for k in ("place", "category", "item")},
+        **{k: str(clean[k]) if clean[k] is not None else None for k in ("latitude", "longitude")},
         "name": name,
         "phone": phone,
         "phone_verified": verified,

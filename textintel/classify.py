@@ -269,30 +269,22 @@ class TextFeatures:
 
     def transform(self, pairs: Sequence[tuple[str, str]]):
         """`pairs`: (main document, secondary document) as made by _docs2."""
-        import scipy.sparse as sp
 
         if len(pairs) > 20:  # a batch: sklearn's vectorised transform
             return self._batch([m for m, _ in pairs]) + SECONDARY_WEIGHT * self._batch(
                 [r for _, r in pairs]
             )
         parts, width = self._parts()
-        indptr, indices, data, nnz = [0], [], [], 0
-        for main, rest in pairs:
-            for doc, weight in ((main, 1.0), (rest, SECONDARY_WEIGHT)):
-                if not doc:
-                    continue
-                for cols, w in _tfidf_rows(doc, parts):
-                    indices.append(cols)
-                    data.append(w * weight)
-                    nnz += len(cols)
-            indptr.append(nnz)
-        if indices:
-            indices_arr = np.concatenate(indices)
-            data_arr = np.concatenate(data).astype(np.float32)
-        else:
-            indices_arr = np.zeros(0, np.int64)
-            data_arr = np.zeros(0, np.float32)
-        X = sp.csr_matrix((data_arr, indices_arr, np.array(indptr)), shape=(len(pairs), width))
+        rows = (
+            [
+                (cols, w * weight)
+                for doc, weight in ((main, 1.0), (rest, SECONDARY_WEIGHT))
+                if doc
+                for cols, w in _tfidf_rows(doc, parts)
+            ]
+            for main, rest in pairs
+        )
+        X = _csr(rows, len(pairs), width)
         X.sum_duplicates()  # a remark may repeat the main matter's n-grams
         return X
 
@@ -610,7 +602,6 @@ def _features(bundle: dict, texts: Sequence[str], places: Sequence[Any]):
 def _transform(bundle: dict, docs: list[str]):
     """Format 1: the FeatureUnion's output, computed directly: sklearn's transform
     costs ~1 ms of validation and joblib dispatch per call; this costs ~0.1 ms."""
-    import scipy.sparse as sp
 
     fast = bundle.get("_fast")
     if fast is None:
@@ -621,9 +612,16 @@ def _transform(bundle: dict, docs: list[str]):
             offset += len(vec.vocabulary_)
         bundle["_fast"] = fast = (fast, offset)
     parts, width = fast
+    return _csr((_tfidf_rows(doc, parts) for doc in docs), len(docs), width)
+
+
+def _csr(rows, n: int, width: int):
+    """One CSR row per document from its (columns, weights) pieces."""
+    import scipy.sparse as sp
+
     indptr, indices, data, nnz = [0], [], [], 0
-    for doc in docs:
-        for cols, w in _tfidf_rows(doc, parts):
+    for pieces in rows:
+        for cols, w in pieces:
             indices.append(cols)
             data.append(w)
             nnz += len(cols)
@@ -634,7 +632,7 @@ def _transform(bundle: dict, docs: list[str]):
     else:
         indices_arr = np.zeros(0, np.int64)
         data_arr = np.zeros(0, np.float32)
-    return sp.csr_matrix((data_arr, indices_arr, np.array(indptr)), shape=(len(docs), width))
+    return sp.csr_matrix((data_arr, indices_arr, np.array(indptr)), shape=(n, width))
 
 
 def is_trained(kind: str) -> bool:
