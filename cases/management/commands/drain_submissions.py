@@ -20,7 +20,7 @@ class Command(BaseCommand):
         made = 0
         while not stop:
             try:
-                n = services.submissions_drain(limit=200)
+                n = services.submissions_drain()
             except Exception as exc:  # the database went away: wait and retry
                 self.stderr.write(f"登记失败，稍后重试：{exc}")
                 close_old_connections()
