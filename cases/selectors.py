@@ -72,11 +72,11 @@ def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 SEARCH_FIRST_WINDOW = 16_384
 
 
-def _window_match(q: str, window: tuple[int, int]):
-    """The match within one id window, as a filter on Case."""
+def _window_match(q: str, window: tuple[int, int], area: int | None = None):
+    """The match within one id window (and one area), as a filter on Case."""
     from textintel.search import match_sql
 
-    sql, params = match_sql(textsearch.DOC_TYPE, q, id_range=window)
+    sql, params = match_sql(textsearch.DOC_TYPE, q, id_range=window, area=area)
     if connection.vendor == "postgresql":
         # An array computed once, then primary-key lookups: left to itself the
         # planner walks both tables' id indexes and tests every document's tsvector.
@@ -85,16 +85,43 @@ def _window_match(q: str, window: tuple[int, int]):
     return Q(pk__in=RawSQL(sql, params))
 
 
+def _row_match(q: str):
+    """The match tested on each row found otherwise (a few: see search_page)."""
+    from textintel.search import match_one_sql
+
+    sql, params = match_one_sql(textsearch.DOC_TYPE, q, f'"{Case._meta.db_table}"."id"')
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
+@dataclass
+class SearchScope:
+    """A search split by area (PostgreSQL, an actor at or below a county, see
+    orgs.access.tracked_area): the index reads only the area's matches, and the
+    few cases the actor sees outside the area are tested row by row."""
+
+    area: int
+    outside: QuerySet[Case]
+
+
 def search_page(
-    qs: QuerySet[Case], q: str, *, sort: str = "new", cursor: str = "", size: int | None = None
+    qs: QuerySet[Case],
+    q: str,
+    *,
+    sort: str = "new",
+    cursor: str = "",
+    size: int | None = None,
+    split: SearchScope | None = None,
 ) -> Page:
-    """`case_search(qs, q)` paged by id ("new" or "old"), in id windows (see above)."""
+    """`case_search(qs, q)` paged by id ("new" or "old"), in id windows (see above).
+    With `split`, the same rows: `qs` is searched within the area and
+    `split.outside` (the rest of the caller's scope, same filters) row by row."""
     from textintel.search import match_sql
 
     size = size or PAGE_SIZE
     if match_sql(textsearch.DOC_TYPE, q) is None:
         return Page([])
     desc = sort != "old"
+    order = "-id" if desc else "id"
     try:
         after = int(cursor) if cursor else None
     except ValueError:
@@ -109,8 +136,21 @@ def search_page(
     width = SEARCH_FIRST_WINDOW
     while len(rows) <= size and lo < hi:
         window = (max(lo, hi - width), hi) if desc else (lo, min(hi, lo + width))
-        part = qs.filter(id__gte=window[0], id__lt=window[1]).filter(_window_match(q, window))
-        rows += list(part.order_by("-id" if desc else "id")[: size + 1 - len(rows)])
+        need = size + 1 - len(rows)
+        in_window = qs.filter(id__gte=window[0], id__lt=window[1])
+        if split is None:
+            rows += list(in_window.filter(_window_match(q, window)).order_by(order)[:need])
+        else:
+            found = list(
+                in_window.filter(_window_match(q, window, split.area)).order_by(order)[:need]
+            )
+            found += (
+                split.outside.filter(id__gte=window[0], id__lt=window[1])
+                .filter(_row_match(q))
+                .order_by(order)[:need]
+            )
+            found = list({c.pk: c for c in found}.values())
+            rows += sorted(found, key=_sort_key("new" if desc else "old"))[:need]
         if desc:
             hi = window[0]
         else:
@@ -350,6 +390,11 @@ class CaseFilters:
 
 def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
     qs = access.scope_tracked(actor, Case.objects.all(), filtered=True)
+    return case_search(_with_filters(actor, qs, f), f.q)
+
+
+def _with_filters(actor: User, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    """The list's filters (all but the text) on a scoped queryset."""
     if f.state:
         qs = qs.filter(state=f.state)
     if f.category:
@@ -379,7 +424,25 @@ def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(state__in=WORKING_STATES, deadline__lt=timezone.localdate())
     if f.flagged:
         qs = qs.filter(flagged_for_supervision=True)
-    return case_search(qs, f.q)
+    return qs
+
+
+def search_scope(actor: User, f: CaseFilters) -> SearchScope | None:
+    """How the list's text search reads the index for this actor: by area on
+    PostgreSQL when the actor has one (SQLite's FTS5 has no area to narrow by,
+    and pages its matches by id without reading the others)."""
+    if connection.vendor != "postgresql":
+        return None
+    return split_search_scope(actor, f)
+
+
+def split_search_scope(actor: User, f: CaseFilters) -> SearchScope | None:
+    """The area split of the actor's scope for a search, on either database."""
+    area = access.tracked_area(actor)
+    if area is None:
+        return None
+    outside = access.scope_tracked_outside(actor, Case.objects.all(), area, filtered=True)
+    return SearchScope(area, _list_qs(_with_filters(actor, outside, replace(f, q=""))))
 
 
 def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
@@ -389,7 +452,8 @@ def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
     q = f.q.strip()
     if q and sort in ("new", "old") and not _code_like(q):
         base = filtered_cases(actor, replace(f, q=""))
-        return search_page(_list_qs(base), q, sort=sort, cursor=cursor)
+        split = search_scope(actor, f)
+        return search_page(_list_qs(base), q, sort=sort, cursor=cursor, split=split)
     return keyset_page(_list_qs(filtered_cases(actor, f)), sort=sort, cursor=cursor)
 
 

@@ -7,6 +7,7 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -35,14 +36,31 @@ def case_document(title: str, text: str) -> str:
 
 def index_case(case: Case) -> None:
     """Index one case now (same transaction as its creation)."""
+    area = _area_of_path(case.place.path) if case.place_id else None
     textintel.index_documents(
-        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id)]
+        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id, area)]
     )
+
+
+def index_cases(rows: Iterable[tuple[int, str, str, int | None]]) -> int:
+    """Index many cases given as (id, title, text, place id): imports, catch-up."""
+    areas = access.node_areas()
+    return textintel.index_documents(
+        DOC_TYPE, ((pk, case_document(t, x), p, areas.get(p)) for pk, t, x, p in rows)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _area_of_path(path: str) -> int | None:
+    # the area of a submission's place, asked per submission; a tree edit
+    # (rare, admin) clears it here and refresh_areas catches the other processes
+    return access.area_of_path(path)
 
 
 def sync() -> dict:
     """Index cases created without the services (bulk imports, seeders): every
-    case above the highest indexed id. Periodic job and import listener."""
+    case above the highest indexed id; after an org tree edit, the area keys.
+    Periodic job and import listener."""
     from textintel.search import max_doc_id
 
     last = max_doc_id(DOC_TYPE)
@@ -55,10 +73,45 @@ def sync() -> dict:
         )
         if not rows:
             break
-        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x), p) for pk, t, x, p in rows])
+        index_cases(rows)
         done += len(rows)
         last = rows[-1][0]
-    return {"indexed": done}
+    return {"indexed": done, "areas": refresh_areas(only_if_tree_changed=True)}
+
+
+_AREA_MARK = "cases:textsearch:areas"
+_AREA_CHUNK = 4_000
+
+
+def refresh_areas(*, only_if_tree_changed: bool = False) -> int:
+    """Set every case document's area key from the org tree as it is now (nodes
+    moved between counties); returns how many changed. `only_if_tree_changed`:
+    skip when the tree's areas are those of the last refresh (the periodic job)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    areas = access.node_areas()
+    places = list(OrgNode.objects.order_by("pk").values_list("pk", flat=True))
+    mark = hashlib.sha1(repr([(p, areas.get(p)) for p in places]).encode()).hexdigest()
+    if only_if_tree_changed and cache.get(_AREA_MARK) == mark:
+        return 0
+    changed = 0
+    table = Case._meta.db_table
+    for start in range(0, len(places), _AREA_CHUNK):
+        chunk = places[start : start + _AREA_CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [x for p in chunk for x in (p, areas.get(p))]
+        # VALUES columns are column1, column2 on both databases
+        changed += textintel.set_areas(
+            DOC_TYPE,
+            f"SELECT c.id AS doc_id, CAST(m.column2 AS BIGINT) AS area FROM {table} c "
+            f"JOIN (VALUES {values}) AS m ON c.place_id = m.column1",
+            params,
+        )
+    cache.set(_AREA_MARK, mark, None)
+    _area_of_path.cache_clear()
+    return changed
 
 
 def after_import() -> None:
@@ -209,6 +262,7 @@ def unit_training() -> TrainingData:
 
 def index_source():
     last = 0
+    areas = access.node_areas()
     while True:
         rows = list(
             Case.objects.filter(pk__gt=last)
@@ -217,7 +271,7 @@ def index_source():
         )
         if not rows:
             return
-        yield from ((pk, case_document(t, x), p) for pk, t, x, p in rows)
+        yield from ((pk, case_document(t, x), p, areas.get(p)) for pk, t, x, p in rows)
         last = rows[-1][0]
 
 
@@ -234,6 +288,7 @@ def register() -> None:
 
 def _forget_codes(**kwargs) -> None:
     _codes_of_path.cache_clear()
+    _area_of_path.cache_clear()
 
 
 # --- what staff ask ---------------------------------------------------------------
