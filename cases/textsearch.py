@@ -93,7 +93,7 @@ def refresh_areas(*, only_if_tree_changed: bool = False) -> int:
 
     areas = access.node_areas()
     places = list(OrgNode.objects.order_by("pk").values_list("pk", flat=True))
-    mark = hashlib.sha1(repr([(p, areas.get(p)) for p in places]).encode()).hexdigest()
+    mark = hashlib.sha1(repr(sorted(areas.items())).encode()).hexdigest()
     if only_if_tree_changed and cache.get(_AREA_MARK) == mark:
         return 0
     changed = 0

@@ -56,6 +56,15 @@ def _small_subtree(path: str) -> bool:
     return count <= ARRAY_SCOPE_MAX_NODES
 
 
+def small_scope(actor: User) -> bool:
+    """Does scope_tracked(filtered=True) give the actor's scope as arrays (a small
+    subtree, on PostgreSQL)? Its rows are then few enough to read by the scope's
+    own indexes (a planning hint for callers, never other rows)."""
+    if sees_everything(actor) or actor.node_id is None:
+        return False
+    return _small_subtree(actor.node.path)
+
+
 def subtree_q(node: OrgNode, field: str = "") -> Q:
     """Q for rows whose `field` (an OrgNode FK; "" for OrgNode itself) lies in node's subtree."""
     prefix = f"{field}__path" if field else "path"
@@ -179,14 +188,18 @@ def area_of_path(path: str) -> int | None:
 
 
 def node_areas() -> dict[int, int]:
-    """node id -> area id for every node in an area (bulk indexing)."""
+    """node id -> area id for every node in an area (bulk indexing), in one read
+    of the tree."""
+    nodes = list(OrgNode.objects.values_list("id", "path", "kind"))
+    counties = {path: pk for pk, path, kind in nodes if kind == OrgNode.Kind.COUNTY}
+    step = OrgNode.steplen
     out: dict[int, int] = {}
-    counties = OrgNode.objects.filter(kind=OrgNode.Kind.COUNTY).order_by("path")
-    for pk, path in counties.values_list("id", "path"):
-        if pk in out:  # a county inside a county: the topmost one's area
-            continue
-        rows = OrgNode.objects.filter(path__gte=path, path__lt=subtree_upper(path))
-        out.update(dict.fromkeys(rows.values_list("id", flat=True), pk))
+    for pk, path, _ in nodes:
+        for i in range(step, len(path) + 1, step):
+            area = counties.get(path[:i])
+            if area is not None:  # the topmost county on the way down
+                out[pk] = area
+                break
     return out
 
 

@@ -217,3 +217,19 @@ def test_area_keys_follow_intake_imports_and_tree_moves(submit, node, other_coun
     split = selectors.split_search_scope(there, f)
     assert [c.pk for c in selectors.search_page(base, "坑洼", split=split).rows] == [case.pk]
     assert [c.pk for c in selectors.case_list_page(there, f).rows] == [case.pk]
+
+
+@pytest.mark.parametrize("sort", ["new", "old"])
+def test_list_read_by_scope_pages_as_by_id(many, office, monkeypatch, sort):
+    """A small scope's filtered list sorted unindexed (by_scope): the same pages."""
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
+    assert selectors.CaseFilters(state=State.SUBMITTED).filtered()
+    assert not selectors.CaseFilters(q="路", sort="old").filtered()
+    qs = selectors._list_qs(selectors.filtered_cases(office, CaseFilters(state=State.SUBMITTED)))
+
+    def pages(by_scope):
+        return _all_pages(
+            lambda c: selectors.keyset_page(qs, sort=sort, cursor=c, by_scope=by_scope)
+        )
+
+    assert pages(True) == pages(False) and len(pages(False)) == 6
