@@ -121,7 +121,6 @@ def search_page(
     if match_sql(textsearch.DOC_TYPE, q) is None:
         return Page([])
     desc = sort != "old"
-    order = "-id" if desc else "id"
     try:
         after = int(cursor) if cursor else None
     except ValueError:
@@ -132,33 +131,55 @@ def search_page(
         lo, hi = 1, min(after, top) if after is not None else top
     else:
         lo, hi = (after + 1 if after is not None else 1), top
+    if split is not None:
+        rows = _split_page(qs, q, split, lo, hi, desc, size + 1)
+    else:
+        rows = _windowed_page(qs, q, lo, hi, desc, size + 1)
+    has_next = len(rows) > size
+    rows = with_place_names(rows[:size])
+    return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
+
+
+def _windowed_page(
+    qs: QuerySet[Case], q: str, lo: int, hi: int, desc: bool, need: int
+) -> list[Case]:
+    """The first `need` matches in [lo, hi), window by window (see above)."""
+    order = "-id" if desc else "id"
     rows: list[Case] = []
     width = SEARCH_FIRST_WINDOW
-    while len(rows) <= size and lo < hi:
+    while len(rows) < need and lo < hi:
         window = (max(lo, hi - width), hi) if desc else (lo, min(hi, lo + width))
-        need = size + 1 - len(rows)
-        in_window = qs.filter(id__gte=window[0], id__lt=window[1])
-        if split is None:
-            rows += list(in_window.filter(_window_match(q, window)).order_by(order)[:need])
-        else:
-            found = list(
-                in_window.filter(_window_match(q, window, split.area)).order_by(order)[:need]
-            )
-            found += (
-                split.outside.filter(id__gte=window[0], id__lt=window[1])
-                .filter(_row_match(q))
-                .order_by(order)[:need]
-            )
-            found = list({c.pk: c for c in found}.values())
-            rows += sorted(found, key=_sort_key("new" if desc else "old"))[:need]
+        part = qs.filter(id__gte=window[0], id__lt=window[1]).filter(_window_match(q, window))
+        rows += list(part.order_by(order)[: need - len(rows)])
         if desc:
             hi = window[0]
         else:
             lo = window[1]
         width *= 2
-    has_next = len(rows) > size
-    rows = with_place_names(rows[:size])
-    return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
+    return rows
+
+
+def _split_page(
+    qs: QuerySet[Case], q: str, split: SearchScope, lo: int, hi: int, desc: bool, need: int
+) -> list[Case]:
+    """The first `need` matches in [lo, hi) of a split scope: the area's matches
+    in one query (the index reads only the area's), then the cases seen outside
+    the area, tested row by row over the ids the page spans only (a case beyond
+    the area's last row cannot enter the page)."""
+    order = "-id" if desc else "id"
+    found = list(
+        qs.filter(id__gte=lo, id__lt=hi)
+        .filter(_window_match(q, (lo, hi), split.area))
+        .order_by(order)[:need]
+    )
+    if len(found) == need:
+        edge = found[-1].pk
+        lo, hi = (edge, hi) if desc else (lo, edge + 1)
+    found += (
+        split.outside.filter(id__gte=lo, id__lt=hi).filter(_row_match(q)).order_by(order)[:need]
+    )
+    unique = {c.pk: c for c in found}.values()
+    return sorted(unique, key=_sort_key("new" if desc else "old"))[:need]
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:

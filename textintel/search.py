@@ -216,7 +216,9 @@ def match_sql(
         sql = f"SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND tsv @@ %s::tsquery"
         params: list = [doc_type, q]
         if area is not None:
-            sql += " AND area_key = %s"
+            # bigint to bigint: btree_gin's operator class has no cross-type `=`,
+            # and an int4 literal would leave the key out of the index scan
+            sql += " AND area_key = %s::bigint"
             params.append(area)
         if id_range is not None:
             sql += " AND doc_id >= %s AND doc_id < %s"
