@@ -320,7 +320,7 @@ def cases_import(
             )
             # Searchable and known to the duplicate finder like any case (textintel's
             # "case" documents; the suggesters train from the Case rows themselves).
-            textsearch.index_cases((c.pk, c.title, c.text, c.place_id) for c in cases)
+            textsearch.index_cases(cases)
             written += len(cases)
             if progress is not None:
                 progress(written)

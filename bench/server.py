@@ -63,6 +63,14 @@ class Server:
             stdout=self._logfile,
             stderr=subprocess.STDOUT,
         )
+        # The drain process beside the workers, as deploy/serve.sh runs it.
+        self.drainer = subprocess.Popen(
+            ["nice", "-n", "10", sys.executable, "manage.py", "drain_submissions"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._logfile,
+            stderr=subprocess.STDOUT,
+        )
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -125,6 +133,10 @@ class Server:
         raise RuntimeError(f"workers not replaced after {timeout}s: see {self.log}")
 
     def stop(self) -> None:
+        drainer = getattr(self, "drainer", None)
+        if drainer and drainer.poll() is None:
+            drainer.terminate()
+            drainer.wait(timeout=30)
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

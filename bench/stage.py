@@ -83,7 +83,22 @@ def step_verify(args: dict) -> dict:
     return submit.verify(args["acknowledged"], args["markers"])
 
 
+def step_drained(args: dict) -> dict:
+    """Wait until every acknowledged submission is a case (the drain process's work)."""
+    from cases.models import PendingSubmission
+
+    pending = PendingSubmission.objects.filter(case__isnull=True, error="")
+    first = pending.count()
+    t0 = time.perf_counter()
+    left = first
+    while left and time.perf_counter() - t0 < args.get("timeout", 300):
+        time.sleep(0.1)
+        left = pending.count()
+    return {"pending": first, "seconds": round(time.perf_counter() - t0, 2), "left": left}
+
+
 STEPS = {
+    "drained": step_drained,
     "setup": step_setup,
     "reuse": step_reuse,
     "pages": step_pages,

@@ -388,3 +388,40 @@ class CaseContact(models.Model):
         from .masking import mask_name
 
         return mask_name(self.name)
+
+
+class PendingSubmission(models.Model):
+    """A resident's web submission acknowledged but not yet made a case.
+
+    The public form answers once this one row is committed (durable), and the case,
+    its contact, timeline entry and search document are created right after the
+    answer has gone out (services.submissions_drain). A worker that dies between
+    the two leaves the row here for the next drain: acknowledged is never lost.
+    """
+
+    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+    intake_key = models.CharField(max_length=40, blank=True)
+    # The cleaned form (ids, not objects); emptied once the case holds it, so the
+    # resident's name and phone are not kept twice.
+    form = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Set when a row could not become a case (e.g. its village was removed meanwhile).
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "待登记的网上诉求"
+        verbose_name_plural = "待登记的网上诉求"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake_key"], condition=~Q(intake_key=""), name="pending_intake_key_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(case__isnull=True, error=""), name="pending_open_idx"
+            ),
+            models.Index(fields=["received_at"], name="pending_received_idx"),
+        ]

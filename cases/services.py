@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from core import sms
@@ -32,6 +32,7 @@ from .models import (
     CaseContact,
     Channel,
     Kind,
+    PendingSubmission,
     State,
 )
 from .photos import clean_photos
@@ -201,8 +202,12 @@ def _create_case(
     photos: Sequence = (),
     actor: User | None = None,
     note: str = "",
+    tracking_code: str = "",
+    index: bool = True,
 ) -> Case:
     now = timezone.now()
+    if tracking_code:
+        fields = {**fields, "tracking_code": tracking_code}
     case = Case.objects.create(
         state=Case.WORKFLOW.initial,
         channel=channel,
@@ -229,14 +234,15 @@ def _create_case(
         # The submission with its photos is seen by staff and the code holder only.
         is_public=False,
     )
-    textsearch.index_case(case)
+    if index:  # a drain indexes its whole batch in one write instead
+        textsearch.index_case(case)
     return case
 
 
 # --- intake -----------------------------------------------------------------
 
 
-def case_submit_public(
+def _clean_public(
     *,
     text: str,
     kind: str,
@@ -247,12 +253,9 @@ def case_submit_public(
     address: str = "",
     latitude: Any = None,
     longitude: Any = None,
-    photos: Sequence = (),
-    intake_key: str = "",
     sms_code: str = "",
-) -> Case:
-    """A resident's submission from the public page (no account). Idempotent per intake_key:
-    a form posted again hits the unique key on insert and is answered with its case."""
+) -> tuple[dict[str, Any], str, str, bool]:
+    """The public form's checks: (fields, name, phone, phone verified), or InvalidInput."""
     errors = _Errors()
     fields = _clean_fields(
         errors,
@@ -273,6 +276,38 @@ def case_submit_public(
         if not verified:
             errors.add("sms_code", "短信验证码不正确或已过期")
     errors.raise_if_any()
+    return fields, name, phone, verified
+
+
+def case_submit_public(
+    *,
+    text: str,
+    kind: str,
+    place: Any,
+    name: str,
+    phone: str,
+    category: Any = None,
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    photos: Sequence = (),
+    intake_key: str = "",
+    sms_code: str = "",
+) -> Case:
+    """A resident's submission from the public page (no account). Idempotent per intake_key:
+    a form posted again hits the unique key on insert and is answered with its case."""
+    fields, name, phone, verified = _clean_public(
+        text=text,
+        kind=kind,
+        place=place,
+        name=name,
+        phone=phone,
+        category=category,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        sms_code=sms_code,
+    )
     clean = clean_photos(photos)
     try:
         with transaction.atomic():
@@ -291,6 +326,101 @@ def case_submit_public(
         if existing is None:
             raise
         return _same_sender(existing, phone)
+
+
+def submission_receive(*, intake_key: str = "", **fields: Any) -> str:
+    """A resident's submission without photos, acknowledged by one durable row: checked
+    as case_submit_public checks it (the same fields, without photos), and answered
+    with its tracking code. The case is made by submissions_drain, which runs right
+    after the answer."""
+    clean, name, phone, verified = _clean_public(**fields)
+    form = {
+        **{k: clean[k] for k in ("text", "title", "kind", "address")},
+        **{k: clean[k].pk if clean[k] else None for k in ("place", "category", "item")},
+        **{k: str(clean[k]) if clean[k] is not None else None for k in ("latitude", "longitude")},
+        "name": name,
+        "phone": phone,
+        "phone_verified": verified,
+    }
+    try:
+        with transaction.atomic():
+            return PendingSubmission.objects.create(intake_key=intake_key, form=form).tracking_code
+    except IntegrityError:
+        # The same form posted again: answered with the first one's code, same phone only.
+        row = PendingSubmission.objects.filter(intake_key=intake_key).exclude(intake_key="").first()
+        if row is None:
+            raise
+        if row.case_id is not None:
+            return _same_sender(row.case, phone).tracking_code
+        if row.form.get("phone") != phone:
+            msg = "该表单已提交过，请刷新页面后重新填写"
+            raise InvalidInput(msg, fields={"form": [msg]}) from None
+        return row.tracking_code
+
+
+def submissions_drain(*, limit: int = 200) -> int:
+    """Make cases of acknowledged submissions (PendingSubmission), oldest first: after
+    each answer, on a lookup of a code not yet made a case, and in the periodic run.
+    Drains may run at once: PostgreSQL hands each its own rows (SKIP LOCKED), SQLite
+    runs one writer at a time. Returns the number of rows handled."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The rows are on disk already: this commit need not wait for the flush. A
+            # crash loses at most this drain, and then its rows are still pending.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        rows = list(
+            PendingSubmission.objects.filter(case__isnull=True, error="")
+            .order_by("id")
+            .select_for_update(skip_locked=True)[:limit]
+        )
+        if not rows:
+            return 0
+        refs = {
+            "place": OrgNode.objects.in_bulk({r.form.get("place") for r in rows}),
+            "category": Category.objects.in_bulk({r.form.get("category") for r in rows} - {None}),
+            "item": Item.objects.in_bulk({r.form.get("item") for r in rows} - {None}),
+        }
+        made = [case for row in rows if (case := _drain_one(row, refs)) is not None]
+        textsearch.index_cases(made)
+    return len(rows)
+
+
+def _drain_one(row: PendingSubmission, refs: dict[str, dict]) -> Case | None:
+    """The case of one queued row (None if set aside), not yet search-indexed."""
+    form = row.form
+    fields = {k: form.get(k, "") for k in ("text", "title", "kind", "address")}
+    fields.update({k: refs[k].get(form.get(k)) for k in refs})
+    for k in ("latitude", "longitude"):
+        fields[k] = Decimal(form[k]) if form.get(k) is not None else None
+    if fields["place"] is None:
+        row.error = "所在村（社区）已不存在"
+        row.save(update_fields=["error"])
+        return None
+    made = None
+    try:
+        with transaction.atomic():
+            row.case = _create_case(
+                fields=fields,
+                channel=Channel.WEB,
+                name=form.get("name", ""),
+                phone=form.get("phone", ""),
+                phone_verified=bool(form.get("phone_verified")),
+                intake_key=row.intake_key,
+                collected_at=row.received_at,
+                tracking_code=row.tracking_code,
+                index=False,
+            )
+            made = row.case
+    except IntegrityError:
+        # Its form was saved by the photo path before (same intake key): that case.
+        row.case = _existing_for_key(row.intake_key)
+        if row.case is None:
+            row.error = "登记失败（查询码重复）"
+    if row.case is not None:
+        row.form = {}
+    row.save(update_fields=["case", "form", "error"])
+    return made
 
 
 def case_intake(
@@ -587,6 +717,10 @@ def case_by_code(*, tracking_code: str, phone_last4: str) -> Case:
     if not code or len(last4) != 4 or not last4.isdigit():
         raise InvalidInput(msg, fields={"code": [msg]})
     case = Case.objects.select_related("contact").filter(tracking_code=code).first()
+    if case is None and PendingSubmission.objects.filter(tracking_code=code, case=None).exists():
+        # Acknowledged a moment ago and not yet a case: make it one now.
+        submissions_drain()
+        case = Case.objects.select_related("contact").filter(tracking_code=code).first()
     contact = getattr(case, "contact", None) if case else None
     if case is None or contact is None or not contact.phone.endswith(last4):
         raise InvalidInput(msg, fields={"code": [msg]})

@@ -7,7 +7,7 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -36,13 +36,21 @@ def case_document(title: str, text: str) -> str:
 
 def index_case(case: Case) -> None:
     """Index one case now (same transaction as its creation)."""
-    area = _area_of_path(case.place.path) if case.place_id else None
+    index_cases([case])
+
+
+def index_cases(cases: Sequence[Case]) -> None:
+    """Index new cases in one write (a drain of queued submissions)."""
     textintel.index_documents(
-        DOC_TYPE, [(case.pk, case_document(case.title, case.text), case.place_id, area)]
+        DOC_TYPE,
+        [
+            (c.pk, case_document(c.title, c.text), c.place_id, _area_of_place(c.place_id))
+            for c in cases
+        ],
     )
 
 
-def index_cases(rows: Iterable[tuple[int, str, str, int | None]]) -> int:
+def index_rows(rows: Iterable[tuple[int, str, str, int | None]]) -> int:
     """Index many cases given as (id, title, text, place id): imports, catch-up."""
     areas = access.node_areas()
     return textintel.index_documents(
@@ -51,10 +59,11 @@ def index_cases(rows: Iterable[tuple[int, str, str, int | None]]) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _area_of_path(path: str) -> int | None:
+def _area_of_place(place_id: int | None) -> int | None:
     # the area of a submission's place, asked per submission; a tree edit
     # (rare, admin) clears it here and refresh_areas catches the other processes
-    return access.area_of_path(path)
+    path = OrgNode.objects.filter(pk=place_id).values_list("path", flat=True).first()
+    return access.area_of_path(path) if path else None
 
 
 def sync() -> dict:
@@ -73,7 +82,7 @@ def sync() -> dict:
         )
         if not rows:
             break
-        index_cases(rows)
+        index_rows(rows)
         done += len(rows)
         last = rows[-1][0]
     return {"indexed": done, "areas": refresh_areas(only_if_tree_changed=True)}
@@ -110,7 +119,7 @@ def refresh_areas(*, only_if_tree_changed: bool = False) -> int:
             params,
         )
     cache.set(_AREA_MARK, mark, None)
-    _area_of_path.cache_clear()
+    _area_of_place.cache_clear()
     return changed
 
 
@@ -288,7 +297,7 @@ def register() -> None:
 
 def _forget_codes(**kwargs) -> None:
     _codes_of_path.cache_clear()
-    _area_of_path.cache_clear()
+    _area_of_place.cache_clear()
 
 
 # --- what staff ask ---------------------------------------------------------------

@@ -96,6 +96,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue on a file lock rather than SQLite's sleeping busy handler.
+    DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
     # Connections persist (CONN_MAX_AGE above) as on PostgreSQL: opening one costs
     # ~1.5 ms a request, as SQLite re-reads the whole schema.
     DATABASES["default"]["OPTIONS"] = {
@@ -220,6 +222,7 @@ DEMO_SEEDERS = [
 # Each entry is a callable run by `run_periodic` (idempotent).
 PERIODIC_JOBS: list[str] = [
     # "app.jobs.function", in the order they run
+    "cases.jobs.submissions_catch_up",
     "commitments.jobs.generate_report_slots",
     "supervision.jobs.status_recompute",
     "supervision.jobs.escalate",
@@ -252,6 +255,10 @@ PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "300
 # --- cases ------------------------------------------------------------------
 # Require an SMS code before a public submission is accepted (needs a real SMS_BACKEND).
 CASES_VERIFY_PHONE = env_bool("CASES_VERIFY_PHONE", False)
+# A web submission is acknowledged by one queued row (cases.PendingSubmission); the
+# case is made right after the answer in the same worker, or, with 0 (production
+# mode), by the `drain_submissions` process beside the workers.
+CASES_DRAIN_AFTER_RESPONSE = env_bool("CASES_DRAIN_AFTER_RESPONSE", True)
 CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
 # Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
 # Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.

@@ -44,7 +44,12 @@ if [ "${SEED_DEMO:-0}" = 1 ]; then "$BIN/python" manage.py seed_demo; fi
   done
 ) &
 SCHEDULER=$!
-trap 'kill "$SCHEDULER" 2>/dev/null || true' EXIT
+# Web submissions are acknowledged by one queued row; this process makes the cases
+# (at a lower priority than the workers, so a burst is answered first, then filed).
+export CASES_DRAIN_AFTER_RESPONSE=0
+nice -n 10 "$BIN/python" manage.py drain_submissions &
+DRAINER=$!
+trap 'kill "$SCHEDULER" "$DRAINER" 2>/dev/null || true' EXIT
 
 echo "serving on http://${BIND:-127.0.0.1:8000}/ (${WEB_CONCURRENCY:-$((2 * $(nproc) + 1))} workers)"
 "$BIN/python" -m gunicorn -c deploy/gunicorn.conf.py config.wsgi

@@ -30,10 +30,14 @@ def train_all(force: bool = False) -> dict:
     `force`: a model younger than TEXTINTEL_RETRAIN_HOURS is kept; a source with
     a watermark is retrained only when RETRAIN_MIN_NEW new records (and
     RETRAIN_NEW_RATIO of the model's examples) arrived since the model's mark, so
-    most nights cost one count query. A second run changes nothing."""
+    most nights cost one count query. A model saved in an older format is
+    retrained at the next run. A second run changes nothing."""
     out = {}
     for kind, source in training_sources().items():
         info = classify.model_info(kind)
+        outdated = bool(info) and info.get("format") != classify.MODEL_FORMAT
+        if outdated:
+            info = None  # saved by an older version: retrain now, whatever its age
         if not force and info and time.time() - (info["trained_at"] or 0) < _retrain_seconds():
             out[kind] = "fresh"
             continue
@@ -48,7 +52,8 @@ def train_all(force: bool = False) -> dict:
         data = source()
         if mark is None:
             mark = data.watermark
-        if not force and data.fingerprint and data.fingerprint == classify.fingerprint(kind):
+        same = data.fingerprint and data.fingerprint == classify.fingerprint(kind)
+        if not force and not outdated and same:
             out[kind] = "unchanged"
             continue
         try:

@@ -203,3 +203,58 @@ def test_retrain_waits_for_enough_new_records(textintel_dir, settings, monkeypat
         _watermarks.pop("category", None)
         if before[0] is not None:
             textintel.register_training_source("category", *before)
+
+
+def test_a_secondary_remark_does_not_decide_the_category(trained):
+    water = "幸福村自来水停水三天了，吃水做饭都成问题"
+    lights = "小区路灯坏了好几个月，晚上走路不安全"
+    first = textintel.predict("category", water)[0]["id"]
+    second = textintel.predict("category", lights)[0]["id"]
+    assert first != second
+    both = textintel.predict("category", f"{water}，另外{lights}")
+    assert both[0]["id"] == first
+    assert second in [c["id"] for c in both]  # the remark still counts a little
+    assert textintel.predict("category", f"{lights}。此外，{water}")[0]["id"] == second
+    # a marker at the very start is no split: the message is its own main matter
+    assert textintel.predict("category", f"另外，{lights}")[0]["id"] == second
+
+
+def test_a_model_of_the_older_format_predicts_and_is_retrained(textintel_dir):
+    import time
+
+    msgs = MessageGenerator(5).messages(200)
+    texts, labels = [m["text"] for m in msgs], [m["category"] for m in msgs]
+    # what the previous version saved: FeatureUnion + LinearSVC, no format key
+    features, clf = classify.build_model()
+    clf.fit(features.fit_transform([classify._doc(t) for t in texts]), labels)
+    old = {
+        "features": features,
+        "clf": clf,
+        "names": {},
+        "trained_at": time.time(),
+        "examples": len(texts),
+        "labels": len(set(labels)),
+        "fingerprint": "a",
+        "watermark": None,
+    }
+    classify._store("category", old, save=True)
+    classify.forget_models()  # a new process reads the old file
+    assert classify.model_info("category")["format"] == 1
+    top = textintel.predict("category", "自来水停水三天了，吃水都成问题")
+    assert len(top) == 3 and top[0]["id"] == "饮水安全"
+
+    before = _training_sources.get("category")
+    textintel.register_training_source(
+        "category", lambda: TrainingData(texts=texts, labels=labels, fingerprint="a")
+    )
+    try:
+        # fresh and the same data, but of the older format: retrained
+        assert jobs.train_all()["category"]["examples"] >= 200
+        assert classify.model_info("category")["format"] == classify.MODEL_FORMAT
+        assert jobs.train_all()["category"] == "fresh"
+    finally:
+        _training_sources.pop("category", None)
+        if before is not None:
+            _training_sources["category"] = before
+    classify.forget_models()
+    assert textintel.predict("category", "自来水停水三天了，吃水都成问题")[0]["id"] == "饮水安全"

@@ -12,7 +12,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_updated_index"),
+        ("cases", "0005_pending_submission"),
         ("orgs", "0003_service_account"),
         ("textintel", "0006_area_key"),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_search_areas'),
+        ('cases', '0006_search_areas'),
         ('orgs', '0003_service_account'),
         ('taxonomy', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

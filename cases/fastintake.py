@@ -1,0 +1,169 @@
+"""The public form's busy path, answered in front of Django's middleware stack.
+
+A valid submission without photos needs one durable row (services.submission_receive)
+and a redirect. Here it is parsed by a lean multipart parser and goes through the
+same CSRF check (Django's own middleware, called directly), the same rate limits and
+the same service as the full view. Anything else (a photo, an error to show, a CSRF
+or rate-limit refusal, a place not in the cache, phone verification) is handed on
+untouched to Django, whose view checks it all again and renders the page.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+import multipart
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
+from django.db import close_old_connections, connection
+from django.http import QueryDict
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.urls import reverse
+
+from core.errors import InvalidInput
+from orgs.models import OrgNode
+from taxonomy.models import Category
+
+from . import services, views
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # the form's text fields; a photo goes the full way
+PLACES_TTL = 60.0  # seconds: a new village waits at most this long for the fast path
+
+
+class _Cache:
+    """Place kinds and active categories by id, per process, refreshed every minute."""
+
+    loaded = 0.0
+    places: dict[int, str] = {}
+    categories: set[int] = set()
+
+    @classmethod
+    def fresh(cls) -> type[_Cache]:
+        if time.monotonic() - cls.loaded > PLACES_TTL:
+            cls.places = dict(
+                OrgNode.objects.filter(kind__in=services.PLACE_KINDS).values_list("id", "kind")
+            )
+            cls.categories = set(
+                Category.objects.filter(is_active=True).values_list("id", flat=True)
+            )
+            cls.loaded = time.monotonic()
+        return cls
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _connections_checked() -> None:
+    # What Django's handler does at each request's start and end (CONN_MAX_AGE, broken
+    # connections); never inside a transaction, which only a test wraps requests in.
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+def _pass(response):  # the middleware that only add headers, used as they are
+    return response
+
+
+_CSRF = CsrfViewMiddleware(_pass)
+_HEADERS = (SecurityMiddleware(_pass), XFrameOptionsMiddleware(_pass))
+
+
+class FastIntake:
+    """WSGI wrapper: POST to the submission page tries the busy path first."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self._path: str | None = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST":
+            if self._path is None:
+                self._path = reverse("cases:submit")
+            if environ.get("PATH_INFO") == self._path:
+                answer = self._try(environ)
+                if answer is not None:
+                    start_response(*answer)
+                    return _Answered(settings.CASES_DRAIN_AFTER_RESPONSE)
+        return self.app(environ, start_response)
+
+    def _try(self, environ: dict) -> tuple[str, list] | None:
+        length = _int(environ.get("CONTENT_LENGTH") or "")
+        if not length or length > MAX_BODY:
+            return None
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            return self._accept(environ, body)
+        except Exception:
+            # Whatever went wrong here, the full view answers (and reports) it; a row
+            # already saved is found again by its intake key.
+            log.exception("fast intake fell back to the full view")
+            return None
+        finally:
+            environ["wsgi.input"] = io.BytesIO(body)
+
+    def _accept(self, environ: dict, body: bytes) -> tuple[str, list] | None:
+        if settings.CASES_VERIFY_PHONE:
+            return None
+        try:
+            form, files = multipart.parse_form_data(environ, strict=True, charset="utf-8")
+        except multipart.MultipartError:
+            return None  # Django's parser answers a malformed body its own way
+        if any(f.filename or f.size for f in files.values()):
+            return None
+        _connections_checked()
+        request = WSGIRequest(environ)
+        post = QueryDict(mutable=True)
+        for key, value in form.iterallitems():
+            post.appendlist(key, value)
+        request.POST = post
+        _CSRF.process_request(request)
+        if _CSRF.process_view(request, views.submit, (), {}) is not None:
+            return None
+        cache = _Cache.fresh()
+        place_id, category_id = _int(post.get("place")), _int(post.get("category") or "0")
+        kind = cache.places.get(place_id)
+        if kind is None or (category_id and category_id not in cache.categories):
+            return None
+        fields = views.submission_form(post)
+        fields["place"] = OrgNode(pk=place_id, kind=kind)
+        fields["category"] = Category(pk=category_id) if category_id else None
+        if views.over_submit_limits(request):
+            return None
+        try:
+            code = services.submission_receive(**fields)
+        except InvalidInput:
+            return None
+        response = views.acknowledged(code)
+        for mw in _HEADERS:
+            response = mw.process_response(request, response)
+        headers = [*response.items()]
+        headers += [("Set-Cookie", c.output(header="")) for c in response.cookies.values()]
+        return f"{response.status_code} {response.reason_phrase}", headers
+
+
+class _Answered(list):
+    """The empty body; the WSGI server's close() is the moment the answer is out."""
+
+    def __init__(self, drain: bool) -> None:
+        super().__init__([b""])
+        self.drain = drain
+
+    def close(self) -> None:
+        if self.drain:
+            try:
+                services.submissions_drain()
+            except Exception:
+                log.exception("drain after the answer failed; the periodic run retries")
+        _connections_checked()
