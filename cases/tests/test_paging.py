@@ -206,6 +206,9 @@ def test_area_keys_follow_intake_imports_and_tree_moves(submit, node, other_coun
     # cases indexed in bulk (imports, catch-up) get theirs too
     SearchDocument.objects.filter(doc_id=case.pk).delete()
     assert textsearch.sync()["indexed"] == 1 and area(case) == node("C").pk
+    SearchDocument.objects.filter(doc_id=case.pk).delete()
+    textsearch.index_cases([case])  # a drain's batch, an import
+    assert area(case) == node("C").pk
     # a village moved to the other county: the periodic sync moves its cases' keys
     OrgNode.objects.move(node("T04V01"), node("ZT"), "last-child")
     assert textsearch.sync()["areas"] == 1
