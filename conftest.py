@@ -25,6 +25,25 @@ def node(db):
 
 
 @pytest.fixture
+def other_county(db):
+    """A second county ZC (town ZT, village ZV, department ZD) under a province ZP;
+    the demo county stays a root of its own."""
+
+    def add(parent, code: str, name: str, kind: str) -> OrgNode:
+        fields = {"code": code, "name": name, "kind": kind}
+        if parent is None:
+            return OrgNode.objects.add_root(fields)
+        return OrgNode.objects.add_child(OrgNode.objects.get(pk=parent.pk), fields)
+
+    province = add(None, "ZP", "另一省", OrgNode.Kind.PROVINCE)
+    county = add(province, "ZC", "另一县", OrgNode.Kind.COUNTY)
+    town = add(county, "ZT", "另一镇", OrgNode.Kind.TOWN)
+    add(town, "ZV", "另一村", OrgNode.Kind.VILLAGE)
+    add(county, "ZD", "另一县水利局", OrgNode.Kind.DEPARTMENT)
+    return OrgNode.objects.get(code="ZC")
+
+
+@pytest.fixture
 def make_user(db):
     counter = iter(range(10_000))
 

@@ -213,7 +213,7 @@ def cases_import(
     """
     from django.contrib.contenttypes.models import ContentType
 
-    import textintel
+    from cases import textsearch
     from cases.models import Case, Channel, Kind
     from taxonomy.models import Category
     from tracking import workdays
@@ -320,9 +320,7 @@ def cases_import(
             )
             # Searchable and known to the duplicate finder like any case (textintel's
             # "case" documents; the suggesters train from the Case rows themselves).
-            textintel.index_documents(
-                "case", [(c.pk, f"{c.title}\n{c.text}".strip(), c.place_id) for c in cases]
-            )
+            textsearch.index_cases(cases)
             written += len(cases)
             if progress is not None:
                 progress(written)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.urls import reverse
@@ -72,11 +72,11 @@ def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 SEARCH_FIRST_WINDOW = 16_384
 
 
-def _window_match(q: str, window: tuple[int, int]):
-    """The match within one id window, as a filter on Case."""
+def _window_match(q: str, window: tuple[int, int], area: int | None = None):
+    """The match within one id window (and one area), as a filter on Case."""
     from textintel.search import match_sql
 
-    sql, params = match_sql(textsearch.DOC_TYPE, q, id_range=window)
+    sql, params = match_sql(textsearch.DOC_TYPE, q, id_range=window, area=area)
     if connection.vendor == "postgresql":
         # An array computed once, then primary-key lookups: left to itself the
         # planner walks both tables' id indexes and tests every document's tsvector.
@@ -85,10 +85,36 @@ def _window_match(q: str, window: tuple[int, int]):
     return Q(pk__in=RawSQL(sql, params))
 
 
+def _row_match(q: str):
+    """The match tested on each row found otherwise (a few: see search_page)."""
+    from textintel.search import match_one_sql
+
+    sql, params = match_one_sql(textsearch.DOC_TYPE, q, f'"{Case._meta.db_table}"."id"')
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
+@dataclass
+class SearchScope:
+    """A search split by area (PostgreSQL, an actor at or below a county, see
+    orgs.access.tracked_area): the index reads only the area's matches, and the
+    few cases the actor sees outside the area are tested row by row."""
+
+    area: int
+    outside: QuerySet[Case]
+
+
 def search_page(
-    qs: QuerySet[Case], q: str, *, sort: str = "new", cursor: str = "", size: int | None = None
+    qs: QuerySet[Case],
+    q: str,
+    *,
+    sort: str = "new",
+    cursor: str = "",
+    size: int | None = None,
+    split: SearchScope | None = None,
 ) -> Page:
-    """`case_search(qs, q)` paged by id ("new" or "old"), in id windows (see above)."""
+    """`case_search(qs, q)` paged by id ("new" or "old"), in id windows (see above).
+    With `split`, the same rows: `qs` is searched within the area and
+    `split.outside` (the rest of the caller's scope, same filters) row by row."""
     from textintel.search import match_sql
 
     size = size or PAGE_SIZE
@@ -105,20 +131,55 @@ def search_page(
         lo, hi = 1, min(after, top) if after is not None else top
     else:
         lo, hi = (after + 1 if after is not None else 1), top
+    if split is not None:
+        rows = _split_page(qs, q, split, lo, hi, desc, size + 1)
+    else:
+        rows = _windowed_page(qs, q, lo, hi, desc, size + 1)
+    has_next = len(rows) > size
+    rows = with_place_names(rows[:size])
+    return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
+
+
+def _windowed_page(
+    qs: QuerySet[Case], q: str, lo: int, hi: int, desc: bool, need: int
+) -> list[Case]:
+    """The first `need` matches in [lo, hi), window by window (see above)."""
+    order = "-id" if desc else "id"
     rows: list[Case] = []
     width = SEARCH_FIRST_WINDOW
-    while len(rows) <= size and lo < hi:
+    while len(rows) < need and lo < hi:
         window = (max(lo, hi - width), hi) if desc else (lo, min(hi, lo + width))
         part = qs.filter(id__gte=window[0], id__lt=window[1]).filter(_window_match(q, window))
-        rows += list(part.order_by("-id" if desc else "id")[: size + 1 - len(rows)])
+        rows += list(part.order_by(order)[: need - len(rows)])
         if desc:
             hi = window[0]
         else:
             lo = window[1]
         width *= 2
-    has_next = len(rows) > size
-    rows = with_place_names(rows[:size])
-    return Page(rows, str(rows[-1].pk) if has_next and rows else "", has_next)
+    return rows
+
+
+def _split_page(
+    qs: QuerySet[Case], q: str, split: SearchScope, lo: int, hi: int, desc: bool, need: int
+) -> list[Case]:
+    """The first `need` matches in [lo, hi) of a split scope: the area's matches
+    in one query (the index reads only the area's), then the cases seen outside
+    the area, tested row by row over the ids the page spans only (a case beyond
+    the area's last row cannot enter the page)."""
+    order = "-id" if desc else "id"
+    found = list(
+        qs.filter(id__gte=lo, id__lt=hi)
+        .filter(_window_match(q, (lo, hi), split.area))
+        .order_by(order)[:need]
+    )
+    if len(found) == need:
+        edge = found[-1].pk
+        lo, hi = (edge, hi) if desc else (lo, edge + 1)
+    found += (
+        split.outside.filter(id__gte=lo, id__lt=hi).filter(_row_match(q)).order_by(order)[:need]
+    )
+    unique = {c.pk: c for c in found}.values()
+    return sorted(unique, key=_sort_key("new" if desc else "old"))[:need]
 
 
 def due_soon_limit(today: dt.date | None = None) -> dt.date:
@@ -158,16 +219,24 @@ def keyset_page(
     cursor: str = "",
     size: int | None = None,
     states: tuple[str, ...] = (),
+    by_scope: bool = False,
 ) -> Page:
     """One page after `cursor`, ordered by `sort`; no COUNT(*).
 
     `states`: the page holds cases in these few states, asked one state at a time
     and merged, so each query pages along the (state, id) index; with `state IN`
-    SQLite's planner walks the whole table by id instead."""
+    SQLite's planner walks the whole table by id instead.
+
+    `by_scope` (a small scope with filters, PostgreSQL): the id order is asked as
+    `id + 0`, which no index gives, so the rows come from the scope's and the
+    filters' indexes and are sorted; otherwise the planner, taking the matches as
+    spread evenly, walks the primary key through a million rows to find a few
+    dozen that a county's rare filter mix leaves."""
     size = size or PAGE_SIZE
+    by_id = F("id") + 0 if by_scope else F("id")
     try:
         if sort == "old":
-            qs = qs.order_by("id")
+            qs = qs.order_by(by_id.asc())
             if cursor:
                 qs = qs.filter(id__gt=int(cursor))
         elif sort in ("collected", "collected_old"):
@@ -190,7 +259,7 @@ def keyset_page(
                 day, pk = dt.date.fromisoformat(day_s), int(id_s)
                 qs = qs.filter(Q(deadline__gt=day) | Q(deadline=day, id__gt=pk))
         else:
-            qs = qs.order_by("-id")
+            qs = qs.order_by(by_id.desc())
             if cursor:
                 qs = qs.filter(id__lt=int(cursor))
     except ValueError:
@@ -317,6 +386,23 @@ class CaseFilters:
     sort: str = "new"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def filtered(self) -> bool:
+        """Any filter besides the text and the order?"""
+        return any(
+            (
+                self.state,
+                self.category,
+                self.place,
+                self.unit,
+                self.channel,
+                self.kind,
+                self.date_from,
+                self.date_to,
+                self.overdue,
+                self.flagged,
+            )
+        )
+
     @classmethod
     def from_query(cls, data) -> CaseFilters:
         def as_int(name: str) -> int | None:
@@ -348,8 +434,19 @@ class CaseFilters:
         )
 
 
-def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
-    qs = access.scope_tracked(actor, Case.objects.all(), filtered=True)
+def filtered_cases(actor: User, f: CaseFilters, *, arrays: bool | None = None) -> QuerySet[Case]:
+    """The list's cases. `arrays`: the scope's form (access.scope_tracked
+    `filtered`); by default the array form when filters or a text narrow the list,
+    and for the bare list the hashed form, which tests each row of the id-order
+    walk in constant time (a 600-id array is read through for each row)."""
+    if arrays is None:
+        arrays = f.filtered() or bool(f.q.strip())
+    qs = access.scope_tracked(actor, Case.objects.all(), filtered=arrays)
+    return case_search(_with_filters(actor, qs, f), f.q)
+
+
+def _with_filters(actor: User, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    """The list's filters (all but the text) on a scoped queryset."""
     if f.state:
         qs = qs.filter(state=f.state)
     if f.category:
@@ -379,7 +476,27 @@ def filtered_cases(actor: User, f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(state__in=WORKING_STATES, deadline__lt=timezone.localdate())
     if f.flagged:
         qs = qs.filter(flagged_for_supervision=True)
-    return case_search(qs, f.q)
+    return qs
+
+
+def search_scope(actor: User, f: CaseFilters) -> SearchScope | None:
+    """How the list's text search reads the index for this actor: by area on
+    PostgreSQL when the actor has one (SQLite's FTS5 has no area to narrow by,
+    and pages its matches by id without reading the others)."""
+    if connection.vendor != "postgresql":
+        return None
+    return split_search_scope(actor, f)
+
+
+def split_search_scope(actor: User, f: CaseFilters) -> SearchScope | None:
+    """The area split of the actor's scope for a search, on either database."""
+    area = access.tracked_area(actor)
+    if area is None:
+        return None
+    outside = access.scope_tracked_outside(actor, Case.objects.all(), area, filtered=True)
+    if f.place:  # a place filter lies in the actor's subtree, so in the area: none outside
+        outside = outside.none()
+    return SearchScope(area, _list_qs(_with_filters(actor, outside, replace(f, q=""))))
 
 
 def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
@@ -388,9 +505,13 @@ def case_list_page(actor: User, f: CaseFilters, *, cursor: str = "") -> Page:
         sort = "collected" if sort == "new" else "collected_old"
     q = f.q.strip()
     if q and sort in ("new", "old") and not _code_like(q):
-        base = filtered_cases(actor, replace(f, q=""))
-        return search_page(_list_qs(base), q, sort=sort, cursor=cursor)
-    return keyset_page(_list_qs(filtered_cases(actor, f)), sort=sort, cursor=cursor)
+        base = filtered_cases(actor, replace(f, q=""), arrays=True)
+        split = search_scope(actor, f)
+        return search_page(_list_qs(base), q, sort=sort, cursor=cursor, split=split)
+    by_scope = connection.vendor == "postgresql" and f.filtered() and access.small_scope(actor)
+    return keyset_page(
+        _list_qs(filtered_cases(actor, f)), sort=sort, cursor=cursor, by_scope=by_scope
+    )
 
 
 # --- staff home ---------------------------------------------------------------

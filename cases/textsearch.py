@@ -7,7 +7,7 @@ asks it questions for staff, through orgs.access.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -42,13 +42,34 @@ def index_case(case: Case) -> None:
 def index_cases(cases: Sequence[Case]) -> None:
     """Index new cases in one write (a drain of queued submissions)."""
     textintel.index_documents(
-        DOC_TYPE, [(c.pk, case_document(c.title, c.text), c.place_id) for c in cases]
+        DOC_TYPE,
+        [
+            (c.pk, case_document(c.title, c.text), c.place_id, _area_of_place(c.place_id))
+            for c in cases
+        ],
     )
+
+
+def index_rows(rows: Iterable[tuple[int, str, str, int | None]]) -> int:
+    """Index many cases given as (id, title, text, place id): imports, catch-up."""
+    areas = access.node_areas()
+    return textintel.index_documents(
+        DOC_TYPE, ((pk, case_document(t, x), p, areas.get(p)) for pk, t, x, p in rows)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _area_of_place(place_id: int | None) -> int | None:
+    # the area of a submission's place, asked per submission; a tree edit
+    # (rare, admin) clears it here and refresh_areas catches the other processes
+    path = OrgNode.objects.filter(pk=place_id).values_list("path", flat=True).first()
+    return access.area_of_path(path) if path else None
 
 
 def sync() -> dict:
     """Index cases created without the services (bulk imports, seeders): every
-    case above the highest indexed id. Periodic job and import listener."""
+    case above the highest indexed id; after an org tree edit, the area keys.
+    Periodic job and import listener."""
     from textintel.search import max_doc_id
 
     last = max_doc_id(DOC_TYPE)
@@ -61,10 +82,45 @@ def sync() -> dict:
         )
         if not rows:
             break
-        textintel.index_documents(DOC_TYPE, [(pk, case_document(t, x), p) for pk, t, x, p in rows])
+        index_rows(rows)
         done += len(rows)
         last = rows[-1][0]
-    return {"indexed": done}
+    return {"indexed": done, "areas": refresh_areas(only_if_tree_changed=True)}
+
+
+_AREA_MARK = "cases:textsearch:areas"
+_AREA_CHUNK = 4_000
+
+
+def refresh_areas(*, only_if_tree_changed: bool = False) -> int:
+    """Set every case document's area key from the org tree as it is now (nodes
+    moved between counties); returns how many changed. `only_if_tree_changed`:
+    skip when the tree's areas are those of the last refresh (the periodic job)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    areas = access.node_areas()
+    places = list(OrgNode.objects.order_by("pk").values_list("pk", flat=True))
+    mark = hashlib.sha1(repr(sorted(areas.items())).encode()).hexdigest()
+    if only_if_tree_changed and cache.get(_AREA_MARK) == mark:
+        return 0
+    changed = 0
+    table = Case._meta.db_table
+    for start in range(0, len(places), _AREA_CHUNK):
+        chunk = places[start : start + _AREA_CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [x for p in chunk for x in (p, areas.get(p))]
+        # VALUES columns are column1, column2 on both databases
+        changed += textintel.set_areas(
+            DOC_TYPE,
+            f"SELECT c.id AS doc_id, CAST(m.column2 AS BIGINT) AS area FROM {table} c "
+            f"JOIN (VALUES {values}) AS m ON c.place_id = m.column1",
+            params,
+        )
+    cache.set(_AREA_MARK, mark, None)
+    _area_of_place.cache_clear()
+    return changed
 
 
 def after_import() -> None:
@@ -215,6 +271,7 @@ def unit_training() -> TrainingData:
 
 def index_source():
     last = 0
+    areas = access.node_areas()
     while True:
         rows = list(
             Case.objects.filter(pk__gt=last)
@@ -223,7 +280,7 @@ def index_source():
         )
         if not rows:
             return
-        yield from ((pk, case_document(t, x), p) for pk, t, x, p in rows)
+        yield from ((pk, case_document(t, x), p, areas.get(p)) for pk, t, x, p in rows)
         last = rows[-1][0]
 
 
@@ -240,6 +297,7 @@ def register() -> None:
 
 def _forget_codes(**kwargs) -> None:
     _codes_of_path.cache_clear()
+    _area_of_place.cache_clear()
 
 
 # --- what staff ask ---------------------------------------------------------------

@@ -56,6 +56,15 @@ def _small_subtree(path: str) -> bool:
     return count <= ARRAY_SCOPE_MAX_NODES
 
 
+def small_scope(actor: User) -> bool:
+    """Does scope_tracked(filtered=True) give the actor's scope as arrays (a small
+    subtree, on PostgreSQL)? Its rows are then few enough to read by the scope's
+    own indexes (a planning hint for callers, never other rows)."""
+    if sees_everything(actor) or actor.node_id is None:
+        return False
+    return _small_subtree(actor.node.path)
+
+
 def subtree_q(node: OrgNode, field: str = "") -> Q:
     """Q for rows whose `field` (an OrgNode FK; "" for OrgNode itself) lies in node's subtree."""
     prefix = f"{field}__path" if field else "path"
@@ -127,6 +136,12 @@ def scope_tracked(actor: User, queryset: QuerySet[M], *, filtered: bool = False)
     require_staff(actor)
     if sees_everything(actor):
         return queryset
+    return queryset.filter(_scope_condition(actor, queryset, filtered=filtered, by_place=True))
+
+
+def _scope_condition(actor: User, queryset: QuerySet, *, filtered: bool, by_place: bool) -> Q:
+    """scope_tracked's condition; without `by_place`, every way of seeing an item
+    except its place lying in the actor's subtree."""
     node = actor.node
     co_through = queryset.model.co_units.through
     co_field = f"{queryset.model._meta.model_name}_id"
@@ -136,22 +151,81 @@ def scope_tracked(actor: User, queryset: QuerySet[M], *, filtered: bool = False)
     vendor = connections[queryset.db].vendor
     if filtered and vendor == "postgresql" and _small_subtree(node.path):
         co_ids = co_through.objects.filter(orgnode_id=node.pk).values(co_field)
-        condition = (
-            Q(place_id__in_array=subtree_ids)
-            | Q(owner_unit_id__in_array=subtree_ids)
-            | Q(pk__in_array=co_ids)
-        )
+        place = Q(place_id__in_array=subtree_ids)
+        condition = Q(owner_unit_id__in_array=subtree_ids) | Q(pk__in_array=co_ids)
     else:
-        condition = (
-            Q(place_id__in=subtree_ids)
-            | Q(owner_unit_id__in=subtree_ids)
-            | Exists(co_through.objects.filter(**{co_field: OuterRef("pk")}, orgnode_id=node.pk))
+        place = Q(place_id__in=subtree_ids)
+        condition = Q(owner_unit_id__in=subtree_ids) | Exists(
+            co_through.objects.filter(**{co_field: OuterRef("pk")}, orgnode_id=node.pk)
         )
+    if by_place:
+        condition = place | condition
     for grant in _extra_grants:
         extra = grant(actor, queryset.model)
         if extra is not None:
             condition |= extra
-    return queryset.filter(condition)
+    return condition
+
+
+# --- search areas -------------------------------------------------------------------
+# A search index may keep beside each item the "area" of its place: the id of the
+# topmost county among the place and its ancestors (None above or outside counties).
+# Everything an actor at or below a county sees *by place* lies in the actor's own
+# area, so a search reads that area's part of the index alone, and adds the items
+# the actor sees otherwise (`scope_tracked_outside`): together, exactly scope_tracked.
+
+
+def area_of_path(path: str) -> int | None:
+    """The area of the node at `path` (itself or an ancestor, the topmost county)."""
+    step = OrgNode.steplen
+    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
+    return (
+        OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY)
+        .order_by("path")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def node_areas() -> dict[int, int]:
+    """node id -> area id for every node in an area (bulk indexing), in one read
+    of the tree."""
+    nodes = list(OrgNode.objects.values_list("id", "path", "kind"))
+    counties = {path: pk for pk, path, kind in nodes if kind == OrgNode.Kind.COUNTY}
+    step = OrgNode.steplen
+    out: dict[int, int] = {}
+    for pk, path, _ in nodes:
+        for i in range(step, len(path) + 1, step):
+            area = counties.get(path[:i])
+            if area is not None:  # the topmost county on the way down
+                out[pk] = area
+                break
+    return out
+
+
+def tracked_area(actor: User) -> int | None:
+    """The area that holds every item placed in the actor's subtree; None when the
+    actor sees everything or sits above the counties (read fresh: a tree edit moves
+    nodes between areas)."""
+    require_staff(actor)
+    if sees_everything(actor) or actor.node_id is None:
+        return None
+    return area_of_path(actor.node.path)
+
+
+def scope_tracked_outside(
+    actor: User, queryset: QuerySet[M], area: int, *, filtered: bool = False
+) -> QuerySet[M]:
+    """The items the actor may see whose place lies outside `area` (the actor's
+    tracked_area): seen through their owner unit, co-units or extra grants. With
+    the items placed in the area, exactly scope_tracked(actor, queryset)."""
+    require_staff(actor)
+    area_node = OrgNode.objects.get(pk=area)
+    if not actor.node.path.startswith(area_node.path):
+        raise ValueError("scope_tracked_outside: not the actor's area")
+    in_area = OrgNode.objects.filter(subtree_q(area_node)).values("id")
+    condition = _scope_condition(actor, queryset, filtered=filtered, by_place=False)
+    return queryset.filter(condition).exclude(place_id__in=in_area)
 
 
 def access_tracked(actor: User, queryset: QuerySet[M], pk) -> M:
@@ -217,6 +291,8 @@ __all__ = [
     "require_role",
     "require_staff",
     "scope_tracked",
+    "scope_tracked_outside",
+    "tracked_area",
     "access_tracked",
     "can_see_tracked",
     "actor_relation_ok",

@@ -1,7 +1,9 @@
 """The access module: subtree scoping, and "not yours" answered as "not found"."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
+from core import errors as core_errors
 from core.errors import NotFound
 from orgs import access
 from orgs.models import OrgNode, Role
@@ -95,3 +97,51 @@ def test_both_scope_forms_see_the_same_items(node, make_user, filtered):
     unit = make_user("D05", Role.UNIT_HANDLER)
     assert set(access.scope_tracked(unit, Widget.objects.all(), filtered=filtered)) == {owned}
     assert set(seen.filter(state="new").order_by("-id")) == {placed, shared}
+
+
+def test_tracked_area_is_the_county_above(node, make_user, office, other_county):
+    county = node("C")
+    assert access.tracked_area(office) == county.pk
+    assert access.tracked_area(make_user("T01V01", Role.GRID_WORKER)) == county.pk
+    assert access.tracked_area(make_user("ZT", Role.OFFICE)) == other_county.pk
+    # above the counties, or seeing everything: no area
+    assert access.tracked_area(make_user("ZP", Role.OFFICE)) is None
+    admin = make_user("C", Role.ADMIN, is_superuser=True)
+    assert access.tracked_area(admin) is None
+    areas = access.node_areas()
+    assert areas[node("T01V01G1").pk] == county.pk and areas[node("ZV").pk] == other_county.pk
+    assert node("ZP").pk not in areas
+    with pytest.raises(core_errors.PermissionDenied):
+        access.tracked_area(AnonymousUser())
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_outside_the_area_plus_placed_in_it_is_the_scope(node, make_user, other_county, filtered):
+    """What a search reads by area and what it tests row by row: exactly the scope."""
+    placed = Widget.objects.create(title="甲", state="new", place=node("T01V02"))
+    owned_away = Widget.objects.create(
+        title="乙", state="new", place=node("ZV"), owner_unit=node("T01")
+    )
+    shared_away = Widget.objects.create(title="丙", state="new", place=node("ZV"))
+    shared_away.co_units.add(node("T01"))
+    owned_here = Widget.objects.create(
+        title="丁", state="new", place=node("T04V01"), owner_unit=node("T01V01")
+    )
+    Widget.objects.create(title="戊", state="new", place=node("ZV"), owner_unit=node("ZD"))
+    Widget.objects.create(title="己", state="new", place=node("T04V02"))
+    town = make_user("T01", Role.OFFICE)
+    area = access.tracked_area(town)
+    scope = set(access.scope_tracked(town, Widget.objects.all(), filtered=filtered))
+    assert scope == {placed, owned_away, shared_away, owned_here}
+    outside = set(access.scope_tracked_outside(town, Widget.objects.all(), area, filtered=filtered))
+    assert outside == {owned_away, shared_away}
+    in_area = OrgNode.objects.filter(access.subtree_q(node("C"))).values("id")
+    seen_in_area = set(
+        access.scope_tracked(town, Widget.objects.all(), filtered=filtered).filter(
+            place_id__in=in_area
+        )
+    )
+    assert seen_in_area | outside == scope
+    # only the actor's own area
+    with pytest.raises(ValueError):
+        access.scope_tracked_outside(town, Widget.objects.all(), other_county.pk)

@@ -2,9 +2,10 @@
 labels and ask it questions.
 
 - `normalize(text)`: Traditional -> Simplified, full/half width, whitespace.
-- `index_documents(doc_type, [(id, text) or (id, text, group), ...])`, `remove_document`,
-  `search_ids(doc_type, query, limit, candidate_ids)`, `match_sql`: bigram
-  full-text search (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
+- `index_documents(doc_type, [(id, text) or (id, text, group[, area]), ...])`,
+  `remove_document`, `search_ids(doc_type, query, limit, candidate_ids)`, `match_sql`
+  (optionally within one area), `match_one_sql`, `set_areas`: bigram full-text search
+  (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
 - `train(kind, texts, labels, places=None, names=None)`, `predict(kind, text)`:
   suggesters learned from the deployment's own records.
 - `find_duplicates(doc_type, text, group=None)`: bigram TF-IDF duplicate finder
@@ -33,6 +34,8 @@ __all__ = [
     "remove_document",
     "search_ids",
     "match_sql",
+    "match_one_sql",
+    "set_areas",
     "train",
     "predict",
     "find_duplicates",
@@ -61,10 +64,22 @@ def search_ids(doc_type: str, query: str, limit: int = 50, candidate_ids=None) -
     return search.search_ids(doc_type, query, limit=limit, candidate_ids=candidate_ids)
 
 
-def match_sql(doc_type: str, query: str):
+def match_sql(doc_type: str, query: str, id_range=None, area: int | None = None):
     from . import search
 
-    return search.match_sql(doc_type, query)
+    return search.match_sql(doc_type, query, id_range=id_range, area=area)
+
+
+def match_one_sql(doc_type: str, query: str, id_sql: str):
+    from . import search
+
+    return search.match_one_sql(doc_type, query, id_sql)
+
+
+def set_areas(doc_type: str, select_sql: str, params=()) -> int:
+    from . import search
+
+    return search.set_areas(doc_type, select_sql, params)
 
 
 def train(kind: str, texts, labels, places=None, names=None) -> dict:

@@ -19,6 +19,10 @@ class SearchDocument(models.Model):
     # an opaque key of where the document belongs (cases: the place id); the
     # duplicate finder ranks candidates from the same group higher
     group_key = models.BigIntegerField("分组", null=True, blank=True)
+    # an opaque key of a coarse area (cases: the county of the place); a search
+    # within one area reads only its documents (PostgreSQL: one GIN index over the
+    # text and this key, so the index intersects the two)
+    area_key = models.BigIntegerField("区域", null=True, blank=True)
 
     class Meta:
         verbose_name = "检索文档"

@@ -55,19 +55,27 @@ def ensure_fts(doc_type: str, conn=None) -> str:
             f"INSERT INTO {table}({table}, rowid, tokens) "
             f"VALUES ('delete', old.doc_id, old.tokens); END"
         )
-        cur.execute(
-            f"CREATE TRIGGER {table}_au AFTER UPDATE ON {TABLE} "
-            f"WHEN old.doc_type = '{doc_type}' BEGIN "
-            f"INSERT INTO {table}({table}, rowid, tokens) "
-            f"VALUES ('delete', old.doc_id, old.tokens); "
-            f"INSERT INTO {table}(rowid, tokens) VALUES (new.doc_id, new.tokens); END"
-        )
+        cur.execute(fts_update_trigger(doc_type))
         cur.execute(
             f"INSERT INTO {table}(rowid, tokens) SELECT doc_id, tokens FROM {TABLE} "
             "WHERE doc_type = %s",
             [doc_type],
         )
     return table
+
+
+def fts_update_trigger(doc_type: str, *, of_tokens: bool = True) -> str:
+    """SQLite: the trigger that follows a change of a document's tokens (other
+    columns, such as the area key, change without touching the FTS table)."""
+    table = fts_table(doc_type)
+    of = " OF doc_type, doc_id, tokens" if of_tokens else ""
+    return (
+        f"CREATE TRIGGER {table}_au AFTER UPDATE{of} ON {TABLE} "
+        f"WHEN old.doc_type = '{doc_type}' BEGIN "
+        f"INSERT INTO {table}({table}, rowid, tokens) "
+        f"VALUES ('delete', old.doc_id, old.tokens); "
+        f"INSERT INTO {table}(rowid, tokens) VALUES (new.doc_id, new.tokens); END"
+    )
 
 
 def _fts_exists(doc_type: str) -> bool:
@@ -83,18 +91,22 @@ _CHUNK = 500
 _ID_CHUNK = 5000
 
 
-def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
-    """Upsert (doc_id, text) pairs; returns how many rows changed. A changed text
-    gets a new row (new primary key) so other processes see it as new."""
+Doc = tuple  # (id, text) or (id, text, group key) or (id, text, group key, area key)
+
+
+def index_documents(doc_type: str, docs: Iterable[Doc]) -> int:
+    """Upsert (doc_id, text[, group key[, area key]]) tuples; returns how many rows
+    changed. A changed text gets a new row (new primary key) so other processes
+    see it as new. Keys: see SearchDocument.group_key and area_key."""
     if connection.vendor == "sqlite":
         ensure_fts(doc_type)
     changed = 0
-    batch: list[tuple[int, tuple[str, int | None]]] = []
+    batch: list[tuple[int, tuple[str, int | None, int | None]]] = []
     for doc in docs:
-        # (id, text) or (id, text, group key): see SearchDocument.group_key
         doc_id, text = doc[0], doc[1]
         group = doc[2] if len(doc) > 2 else None
-        batch.append((int(doc_id), (bigram_tokens(text or ""), group)))
+        area = doc[3] if len(doc) > 3 else None
+        batch.append((int(doc_id), (bigram_tokens(text or ""), group, area)))
         if len(batch) >= _CHUNK:
             changed += _upsert(doc_type, batch)
             batch = []
@@ -103,22 +115,24 @@ def index_documents(doc_type: str, docs: Iterable[tuple[int, str]]) -> int:
     return changed
 
 
-def _upsert(doc_type: str, batch: list[tuple[int, tuple[str, int | None]]]) -> int:
+def _upsert(doc_type: str, batch: list[tuple[int, tuple[str, int | None, int | None]]]) -> int:
     latest = dict(batch)  # the last text of an id given twice wins
     with transaction.atomic():
         existing = {
-            doc_id: (tokens, group)
-            for doc_id, tokens, group in SearchDocument.objects.filter(
+            doc_id: (tokens, group, area)
+            for doc_id, tokens, group, area in SearchDocument.objects.filter(
                 doc_type=doc_type, doc_id__in=latest
-            ).values_list("doc_id", "tokens", "group_key")
+            ).values_list("doc_id", "tokens", "group_key", "area_key")
         }
         stale = [i for i, v in latest.items() if i in existing and existing[i] != v]
         if stale:
             SearchDocument.objects.filter(doc_type=doc_type, doc_id__in=stale).delete()
         rows = [
-            SearchDocument(doc_type=doc_type, doc_id=i, tokens=tokens, group_key=group)
-            for i, (tokens, group) in latest.items()
-            if existing.get(i) != (tokens, group)
+            SearchDocument(
+                doc_type=doc_type, doc_id=i, tokens=tokens, group_key=group, area_key=area
+            )
+            for i, (tokens, group, area) in latest.items()
+            if existing.get(i) != (tokens, group, area)
         ]
         SearchDocument.objects.bulk_create(rows, batch_size=_CHUNK)
     if rows:
@@ -126,6 +140,22 @@ def _upsert(doc_type: str, batch: list[tuple[int, tuple[str, int | None]]]) -> i
 
         duplicates.written(doc_type)
     return len(rows)
+
+
+def set_areas(doc_type: str, select_sql: str, params: Sequence = ()) -> int:
+    """Set the area keys of documents in place (the text and the duplicate index
+    stay as they are): `select_sql` yields rows with columns `doc_id` and `area`,
+    e.g. from the app's own tables after its org tree changed. Returns how many
+    rows changed."""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {TABLE} SET area_key = s.area FROM ({select_sql}) AS s "
+            f"WHERE {TABLE}.doc_type = %s AND {TABLE}.doc_id = s.doc_id "
+            f"AND {TABLE}.area_key {differs} s.area",
+            [*params, doc_type],
+        )
+        return cur.rowcount
 
 
 def max_doc_id(doc_type: str) -> int:
@@ -167,19 +197,29 @@ def _pg_query(query: str) -> str | None:
 
 
 def match_sql(
-    doc_type: str, query: str, id_range: tuple[int, int] | None = None
+    doc_type: str,
+    query: str,
+    id_range: tuple[int, int] | None = None,
+    area: int | None = None,
 ) -> tuple[str, list] | None:
     """SQL selecting the doc_ids that match, for `pk__in=RawSQL(sql, params)`,
     so the caller's own filters (access scope, state) and order combine with the
     match in one query. None when the query has no searchable character.
     `id_range` (lo, hi): only doc_ids lo <= id < hi, which both indexes find
-    without reading the other matches (callers page through ranges newest first)."""
+    without reading the other matches (callers page through ranges newest first).
+    `area`: only documents with this area key (PostgreSQL reads only the area's
+    matches from its index)."""
     if connection.vendor == "postgresql":
         q = _pg_query(query)
         if q is None:
             return None
         sql = f"SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND tsv @@ %s::tsquery"
         params: list = [doc_type, q]
+        if area is not None:
+            # bigint to bigint: btree_gin's operator class has no cross-type `=`,
+            # and an int4 literal would leave the key out of the index scan
+            sql += " AND area_key = %s::bigint"
+            params.append(area)
         if id_range is not None:
             sql += " AND doc_id >= %s AND doc_id < %s"
             params += list(id_range)
@@ -194,7 +234,31 @@ def match_sql(
     if id_range is not None:
         sql += " AND rowid >= %s AND rowid < %s"
         params += list(id_range)
+    if area is not None:
+        sql += f" AND rowid IN (SELECT doc_id FROM {TABLE} WHERE doc_type = %s AND area_key = %s)"
+        params += [doc_type, area]
     return sql, params
+
+
+def match_one_sql(doc_type: str, query: str, id_sql: str) -> tuple[str, list] | None:
+    """A condition: the document whose id is `id_sql` (a column of the caller's
+    query) matches. Checked row by row, for a few rows the caller has found by
+    other means (PostgreSQL: the document's own tsvector, no index scan)."""
+    if connection.vendor == "postgresql":
+        q = _pg_query(query)
+        if q is None:
+            return None
+        return (
+            f"(SELECT tsv FROM {TABLE} WHERE doc_type = %s AND doc_id = {id_sql}) @@ %s::tsquery",
+            [doc_type, q],
+        )
+    q = _fts5_query(query)
+    if q is None:
+        return None
+    if not _fts_exists(doc_type):
+        return ("1 = 0", [])
+    table = fts_table(doc_type)
+    return f"{id_sql} IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)", [q]
 
 
 def search_ids(

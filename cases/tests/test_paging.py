@@ -3,12 +3,15 @@ resend and done page: the same answers as the plain queries, page by page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
 from cases import selectors, services
 from cases.models import Case, State
 from cases.selectors import CaseFilters
+from orgs.models import OrgNode, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,101 @@ def test_form_shown_again_keeps_the_towns_villages(client, node):
     assert r.status_code == 400
     body = r.content.decode()
     assert f'value="{village.pk}" selected' in body
+
+
+@pytest.fixture
+def away(many, submit, node, other_county, demo_user):
+    """Road cases in another county: one dispatched to a unit of the demo county, one
+    with the demo county among its co-units, one the demo county does not see."""
+    admin = demo_user("admin")
+    owned = submit(text=ROAD + "（外县甲）", place=node("ZV").pk)
+    owned = services.case_dispatch(actor=admin, case=owned, unit=node("D05"))
+    shared = submit(text=ROAD + "（外县乙）", place=node("ZV").pk)
+    shared.co_units.add(node("C"))
+    hidden = submit(text=ROAD + "（外县丙）", place=node("ZV").pk)
+    return owned, shared, hidden
+
+
+@pytest.mark.parametrize("sort", ["new", "old"])
+@pytest.mark.parametrize("username", ["office", "town_office", "unit_user"])
+def test_search_by_area_finds_the_rows_of_the_whole_index(
+    away, office, town_office, unit_user, monkeypatch, sort, username
+):
+    """PostgreSQL's search reads the actor's area from the index and tests the cases
+    seen outside it row by row: the same pages as the whole index (both databases
+    run both paths here)."""
+    actor = {"office": office, "town_office": town_office, "unit_user": unit_user}[username]
+    monkeypatch.setattr(selectors, "SEARCH_FIRST_WINDOW", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
+    for q in ("坑洼", "噪音擾民", "路", "无此词语"):
+        for state in ("", State.DISPATCHED):
+            f = CaseFilters(q=q, sort=sort, state=state)
+            base = selectors._list_qs(selectors.filtered_cases(actor, replace(f, q="")))
+            split = selectors.split_search_scope(actor, f)
+            assert split is not None
+
+            def by_area(c, q=q, base=base, split=split):
+                return selectors.search_page(base, q, sort=sort, cursor=c, split=split)
+
+            def whole(c, q=q, base=base):
+                return selectors.search_page(base, q, sort=sort, cursor=c)
+
+            pages = _all_pages(by_area)
+            assert pages == _all_pages(whole) == _all_pages(lambda c, f=f: _plain(actor, f, c))
+            assert pages == _all_pages(
+                lambda c, f=f: selectors.case_list_page(actor, f, cursor=c)
+            ), (q, state)
+    # the other county's cases seen through a unit are found, the others not
+    owned, shared, hidden = away
+    base = selectors._list_qs(selectors.filtered_cases(actor, CaseFilters()))
+    split = selectors.split_search_scope(actor, CaseFilters())
+    pages = _all_pages(lambda c: selectors.search_page(base, "坑洼", cursor=c, split=split))
+    found = {pk for page in pages for pk in page}
+    assert (owned.pk in found) == (username != "town_office")
+    assert (shared.pk in found) == (username == "office")
+    assert hidden.pk not in found
+
+
+def test_area_keys_follow_intake_imports_and_tree_moves(submit, node, other_county, make_user):
+    from cases import textsearch
+    from textintel.models import SearchDocument
+
+    def area(case):
+        return SearchDocument.objects.get(doc_type="case", doc_id=case.pk).area_key
+
+    textsearch.sync()  # the tree as it is now
+    case = submit(place=node("T04V01G1").pk)
+    assert area(case) == node("C").pk
+    # cases indexed in bulk (imports, catch-up) get theirs too
+    SearchDocument.objects.filter(doc_id=case.pk).delete()
+    assert textsearch.sync()["indexed"] == 1 and area(case) == node("C").pk
+    SearchDocument.objects.filter(doc_id=case.pk).delete()
+    textsearch.index_cases([case])  # a drain's batch, an import
+    assert area(case) == node("C").pk
+    # a village moved to the other county: the periodic sync moves its cases' keys
+    OrgNode.objects.move(node("T04V01"), node("ZT"), "last-child")
+    assert textsearch.sync()["areas"] == 1
+    assert area(case) == other_county.pk
+    assert textsearch.sync()["areas"] == 0
+    there = make_user("ZC", Role.OFFICE)
+    f = CaseFilters(q="坑洼")
+    base = selectors._list_qs(selectors.filtered_cases(there, CaseFilters()))
+    split = selectors.split_search_scope(there, f)
+    assert [c.pk for c in selectors.search_page(base, "坑洼", split=split).rows] == [case.pk]
+    assert [c.pk for c in selectors.case_list_page(there, f).rows] == [case.pk]
+
+
+@pytest.mark.parametrize("sort", ["new", "old"])
+def test_list_read_by_scope_pages_as_by_id(many, office, monkeypatch, sort):
+    """A small scope's filtered list sorted unindexed (by_scope): the same pages."""
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
+    assert selectors.CaseFilters(state=State.SUBMITTED).filtered()
+    assert not selectors.CaseFilters(q="路", sort="old").filtered()
+    qs = selectors._list_qs(selectors.filtered_cases(office, CaseFilters(state=State.SUBMITTED)))
+
+    def pages(by_scope):
+        return _all_pages(
+            lambda c: selectors.keyset_page(qs, sort=sort, cursor=c, by_scope=by_scope)
+        )
+
+    assert pages(True) == pages(False) and len(pages(False)) == 6
