@@ -317,10 +317,7 @@ class Case(TrackedItem):
         # Every list and inbox pages by id descending (keyset) after an equality filter.
         indexes = [
             models.Index(fields=["state", "-id"], name="case_state_idx"),
-            # A rare state within a county's places (lists: accepted + phone): one
-            # exact descent per place, where the deadline index would scan the
-            # state once per place.
-            models.Index(fields=["state", "place"], name="case_state_place_idx"),
+            # (state, place) exists on PostgreSQL only: migrations/0007_state_place_index.
             models.Index(fields=["owner_unit", "state", "deadline"], name="case_inbox_idx"),
             models.Index(fields=["owner_unit", "-id"], name="case_owner_idx"),
             models.Index(fields=["place", "-id"], name="case_place_idx"),
