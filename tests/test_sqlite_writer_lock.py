@@ -11,7 +11,10 @@ from django.db.utils import ConnectionHandler
 
 
 @pytest.fixture
-def sqlite_file(tmp_path, django_db_blocker):
+def sqlite_file(tmp_path, django_db_blocker, monkeypatch):
+    # The browser tests' Playwright loop may still run in this thread; this scratch
+    # connection has nothing async about it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     handler = ConnectionHandler(
         {
             "default": {
