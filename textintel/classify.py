@@ -123,7 +123,20 @@ def _model_path(kind: str) -> Path:
     return base / f"{kind}.pickle"
 
 
-class CalibratedLinearSVC:
+class _ScaledScores:
+    """Softmax of decision scores times a fitted temperature (both model formats)."""
+
+    def predict_proba(self, X) -> np.ndarray:
+        z = self._decision(X) * self.scale_
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self._decision(X).argmax(axis=1)]
+
+
+class CalibratedLinearSVC(_ScaledScores):
     """LinearSVC + temperature scaling fitted on out-of-fold decision values:
     the format-1 model, kept so that saved format-1 models load and predict."""
 
@@ -169,15 +182,6 @@ class CalibratedLinearSVC:
 
         self.scale_ = float(np.exp(minimize_scalar(nll, bounds=(-4, 6), method="bounded").x))
         return self
-
-    def predict_proba(self, X) -> np.ndarray:
-        z = self._decision(X) * self.scale_
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
-    def predict(self, X) -> np.ndarray:
-        return self.classes_[self._decision(X).argmax(axis=1)]
 
 
 def build_model(c: float = 0.5):
@@ -315,7 +319,7 @@ def _fit_temperature(dec: np.ndarray, target: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4, 9), method="bounded").x))
 
 
-class CalibratedNB:
+class CalibratedNB(_ScaledScores):
     """Complement naive Bayes + temperature scaling fitted on a held-out quarter."""
 
     def __init__(self, alpha: float = NB_ALPHA):
@@ -344,15 +348,6 @@ class CalibratedNB:
 
     def _decision(self, X) -> np.ndarray:
         return np.asarray(X @ self.weights_)
-
-    def predict_proba(self, X) -> np.ndarray:
-        z = self._decision(X) * self.scale_
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
-    def predict(self, X) -> np.ndarray:
-        return self.classes_[self._decision(X).argmax(axis=1)]
 
 
 def train(
