@@ -405,6 +405,22 @@ def submissions_drain(*, limit: int | None = None) -> int:
     return len(rows)
 
 
+def submissions_drain_due(*, quiet: float, max_lag: float) -> bool:
+    """Whether the drain process should file the queue now. Acknowledgements come
+    first: while submissions keep arriving (the newest is under `quiet` seconds old)
+    filing waits, but the oldest row never waits more than `max_lag` seconds. A code
+    looked up meanwhile is filed at once (case_by_code)."""
+    pending = PendingSubmission.objects.filter(case__isnull=True, error="")
+    oldest = pending.order_by("id").values_list("received_at", flat=True).first()
+    if oldest is None:
+        return False
+    now = timezone.now()
+    if (now - oldest).total_seconds() >= max_lag:
+        return True
+    newest = pending.order_by("-id").values_list("received_at", flat=True).first()
+    return (now - newest).total_seconds() >= quiet
+
+
 def _drain_one(row: PendingSubmission, refs: dict[str, dict]) -> Case | None:
     """The case of one queued row (None if set aside), not yet search-indexed."""
     form = row.form

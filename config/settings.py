@@ -259,6 +259,10 @@ CASES_VERIFY_PHONE = env_bool("CASES_VERIFY_PHONE", False)
 # case is made right after the answer in the same worker, or, with 0 (production
 # mode), by the `drain_submissions` process beside the workers.
 CASES_DRAIN_AFTER_RESPONSE = env_bool("CASES_DRAIN_AFTER_RESPONSE", True)
+# The drain process answers residents first: it files while no submission arrived for
+# QUIET seconds, or when the oldest waiting one is MAX_LAG seconds old.
+CASES_DRAIN_QUIET_SECONDS = float(os.environ.get("CASES_DRAIN_QUIET_SECONDS", "0.5"))
+CASES_DRAIN_MAX_LAG_SECONDS = float(os.environ.get("CASES_DRAIN_MAX_LAG_SECONDS", "30"))
 CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
 # Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
 # Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.

@@ -278,3 +278,66 @@ def test_malformed_body_is_left_to_django_and_saves_nothing(node, full_stack):
     assert status in (400, 403)
     assert full_stack == ["GET", "POST"]
     assert PendingSubmission.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_the_drain_process_waits_while_submissions_arrive_but_not_past_the_lag(node):
+    due = services.submissions_drain_due
+    assert due(quiet=0.5, max_lag=30) is False  # nothing waiting
+    for _ in range(2):
+        services.submission_receive(
+            text="路灯不亮", kind="request", place=node("T01V01").pk, name="李四", phone=PHONE
+        )
+    # The newest arrived just now: answering residents comes first.
+    assert due(quiet=0.5, max_lag=30) is False
+    now = timezone.now()
+    first, second = PendingSubmission.objects.order_by("id")
+    PendingSubmission.objects.filter(pk=second.pk).update(received_at=now - dt.timedelta(seconds=1))
+    PendingSubmission.objects.filter(pk=first.pk).update(received_at=now - dt.timedelta(seconds=2))
+    assert due(quiet=0.5, max_lag=30) is True  # a pause: file now
+    assert due(quiet=5, max_lag=30) is False
+    # Still arriving, but the oldest has waited long enough.
+    PendingSubmission.objects.filter(pk=first.pk).update(received_at=now - dt.timedelta(seconds=31))
+    assert due(quiet=5, max_lag=30) is True
+    services.submissions_drain()
+    assert due(quiet=0, max_lag=0) is False  # all filed
+
+
+def run_drainer(seconds: float, **options) -> None:
+    """The drain process's loop, stopped by SIGTERM (as the service manager stops it)."""
+    import os
+    import signal
+
+    from django.core.management import call_command
+
+    old_term, old_alarm = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGALRM)
+    signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        call_command("drain_submissions", idle=0.02, **options)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGALRM, old_alarm)
+
+
+def test_drain_command_files_in_a_pause_and_stops_on_sigterm(node):
+    services.submission_receive(
+        text="井盖缺失", kind="request", place=node("T01V01").pk, name="李四", phone=PHONE
+    )
+    assert Case.objects.count() == 0
+    run_drainer(1.5, quiet=0, max_lag=30)
+    assert Case.objects.count() == 1
+    assert PendingSubmission.objects.get().case.tracking_code == Case.objects.get().tracking_code
+
+
+def test_drain_command_waits_while_submissions_arrive(node):
+    from django.core.management import call_command
+
+    services.submission_receive(
+        text="井盖缺失", kind="request", place=node("T01V01").pk, name="李四", phone=PHONE
+    )
+    # The row is fresh and the pause must last 60 s: nothing is filed yet.
+    run_drainer(0.5, quiet=60, max_lag=60)
+    assert Case.objects.count() == 0
+    call_command("drain_submissions", once=True, quiet=60, max_lag=60)  # --once: now
+    assert Case.objects.count() == 1
