@@ -345,8 +345,12 @@ def submission_receive(*, intake_key: str = "", **fields: Any) -> str:
         "phone_verified": verified,
     }
     try:
-        with transaction.atomic():
-            return _enqueue(intake_key, form)
+        if connection.in_atomic_block:  # a caller's transaction stays usable on a repeat
+            with transaction.atomic():
+                return _enqueue(intake_key, form)
+        # Else one statement in autocommit: committed when it returns, in one round trip
+        # (and on SQLite the write lock is held for that statement only).
+        return _enqueue(intake_key, form)
     except IntegrityError:
         # The same form posted again: answered with the first one's code, same phone only.
         row = PendingSubmission.objects.filter(intake_key=intake_key).exclude(intake_key="").first()

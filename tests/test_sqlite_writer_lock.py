@@ -71,3 +71,32 @@ def test_closing_the_connection_releases_the_lock(sqlite_file):
     assert not _lock_is_free(lock)
     conn.close()
     assert _lock_is_free(lock)
+
+
+def test_a_write_in_autocommit_queues_on_the_lock_for_that_statement_only(sqlite_file):
+    import threading
+
+    conn, lock = sqlite_file
+    other = os.open(lock, os.O_RDWR)  # another process's writer, mid-transaction
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def write():
+        with conn.cursor() as c:
+            c.execute("INSERT INTO t VALUES (2)")
+        done.set()
+
+    conn.inc_thread_sharing()  # the statement runs in a thread, to be seen waiting
+    try:
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not done.wait(0.3)  # waiting in the kernel, not failing nor writing
+    finally:
+        os.close(other)  # the other writer commits: its lock goes
+    writer.join(10)
+    conn.dec_thread_sharing()
+    assert done.is_set()
+    assert _lock_is_free(lock)  # held for the statement, not after it
+    with conn.cursor() as c:
+        c.execute("SELECT count(*) FROM t")
+        assert c.fetchone()[0] == 1
