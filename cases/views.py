@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
@@ -152,14 +160,27 @@ def submission_form(data) -> dict:
     }
 
 
+@functools.cache
+def _done_path(script_prefix: str) -> tuple[str, str]:
+    head, _, tail = reverse("cases:submitted", kwargs={"code": "__code__"}).partition("__code__")
+    return head, tail
+
+
+@functools.cache
+def _last_code_signer(secret_key: str) -> signing.Signer:
+    # What set_signed_cookie builds on every call; request.get_signed_cookie reads it.
+    return signing.get_cookie_signer(salt=LAST_CODE_COOKIE + LAST_CODE_COOKIE)
+
+
 def acknowledged(code: str) -> HttpResponse:
-    response = redirect("cases:submitted", code=code)
+    # The busiest public answer: the URL pattern and the signer are built once.
+    head, tail = _done_path(get_script_prefix())
+    response = HttpResponseRedirect(f"{head}{code}{tail}")
     # A signed cookie rather than a session: no session row or key to write for an
     # anonymous resident on the busiest public path.
-    response.set_signed_cookie(
+    response.set_cookie(
         LAST_CODE_COOKIE,
-        code,
-        salt=LAST_CODE_COOKIE,
+        _last_code_signer(settings.SECRET_KEY).sign(code),
         max_age=3600,
         httponly=True,
         samesite="Lax",
