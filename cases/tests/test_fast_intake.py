@@ -341,3 +341,32 @@ def test_drain_command_waits_while_submissions_arrive(node):
     assert Case.objects.count() == 0
     call_command("drain_submissions", once=True, quiet=60, max_lag=60)  # --once: now
     assert Case.objects.count() == 1
+
+
+def test_a_queued_form_saved_meanwhile_by_the_photo_path_is_linked_not_doubled(node):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    form = dict(text="桥面开裂", kind="request", place=node("T01V01").pk, name="李四", phone=PHONE)
+    code = services.submission_receive(intake_key="k-photo", **form)
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "JPEG")
+    photo = SimpleUploadedFile("p.jpg", buf.getvalue(), content_type="image/jpeg")
+    saved = services.case_submit_public(intake_key="k-photo", photos=[photo], **form)
+    assert services.submissions_drain() == 1
+    row = PendingSubmission.objects.get(tracking_code=code)
+    assert row.case == saved and row.form == {}
+    assert Case.objects.count() == 1
+
+
+def test_a_queued_code_taken_meanwhile_is_set_aside_and_the_rest_filed(node):
+    form = dict(text="路面塌陷", kind="request", place=node("T01V01").pk, name="李四", phone=PHONE)
+    first = services.submission_receive(intake_key="k1", **form)
+    second = services.submission_receive(intake_key="k2", **form)
+    other = services.case_submit_public(intake_key="k3", **form)  # filed at once
+    Case.objects.filter(pk=other.pk).update(tracking_code=first)
+    assert services.submissions_drain() == 2
+    rows = {r.tracking_code: r for r in PendingSubmission.objects.all()}
+    assert rows[first].case is None and "重复" in rows[first].error
+    assert rows[second].case.tracking_code == second
+    assert Case.objects.count() == 2
