@@ -3,8 +3,9 @@
 django-ratelimit checks one limit per call, and on Redis each check is an ADD and
 then an INCR script: four round trips for the submission form's two limits (per
 address and per phone), the largest cost on that path. Here all the limits of one
-request are counted in a single pipeline (INCR + EXPIRE NX per key). Without Redis
-(the embedded default, tests) the Django cache does the same with add/incr.
+request are counted by one script call (INCR, and EXPIRE on a new key, per key).
+Without Redis (the embedded default, tests) the Django cache does the same with
+add/incr.
 """
 
 from __future__ import annotations
@@ -44,6 +45,28 @@ def client_address(request) -> str:
     return str(address)
 
 
+# INCR each key, and give a new one its period: one command for all the limits.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
+"""
+_scripts: dict[int, object] = {}
+
+
+def _redis_count(keys: list[tuple[str, int, int]]) -> list[int]:
+    from django_redis import get_redis_connection
+
+    client = get_redis_connection("default")
+    script = _scripts.get(id(client))
+    if script is None:  # EVALSHA, loading the script once per server
+        script = _scripts[id(client)] = client.register_script(_COUNT)
+    return script(keys=[k for k, _, _ in keys], args=[period for _, _, period in keys])
+
+
 def over_limit(checks: list[tuple[str, str, str]]) -> bool:
     """checks: (group, value, rate) each; counts one hit on every one and says whether
     any is now over its rate. An empty value (no phone given) is not counted."""
@@ -58,13 +81,7 @@ def over_limit(checks: list[tuple[str, str, str]]) -> bool:
     if not keys:
         return False
     if getattr(settings, "REDIS_URL", ""):
-        from django_redis import get_redis_connection
-
-        pipe = get_redis_connection("default").pipeline(transaction=False)
-        for key, _, period in keys:
-            pipe.incr(key)
-            pipe.expire(key, period, nx=True)
-        counts = pipe.execute()[::2]
+        counts = _redis_count(keys)
     else:
         counts = []
         for key, _, period in keys:

@@ -56,7 +56,7 @@ def test_same_counters_on_redis(settings):
     }
     group = f"t{uuid.uuid4().hex}"
     assert _counts_until_refused(group) == 3
-    # The window expires with its period (EXPIRE NX on the first hit).
+    # The window expires with its period (EXPIRE on the first hit).
     conn = redis.Redis.from_url(url)
     keys = conn.keys(f"*rl:{group}:*")
     assert keys and 0 < conn.ttl(keys[0]) <= 3600
