@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -423,16 +424,32 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "categories": _categories(),
             # Two levels below the actor's node: a province office picks among its
             # counties, not among every village of the province (tens of thousands).
-            "places": access.visible_nodes(request.user)
-            .filter(
-                kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
-                depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
-            )
-            .order_by("path")
-            .values("pk", "kind", "name"),  # hundreds of options: no model instances
+            "place_options": _place_options(
+                access.visible_nodes(request.user)
+                .filter(
+                    kind__in=[OrgNode.Kind.COUNTY, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE],
+                    depth__lte=(request.user.node.depth if request.user.node_id else 1) + 2,
+                )
+                .order_by("path")
+                .values_list("pk", "kind", "name"),  # hundreds: no model instances
+                f.place,
+            ),
             "sorts": selectors.SORTS,
             "fallback": _fallback(page),
         },
+    )
+
+
+def _place_options(nodes, selected: int | None) -> str:
+    # A county office picks among ~600 towns and villages: joined here in one pass,
+    # where the template loop took a third of the list page's time.
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}{}</option>',
+        (
+            (pk, " selected" if pk == selected else "", "　" if kind == "village" else "", name)
+            for pk, kind, name in nodes
+        ),
     )
 
 

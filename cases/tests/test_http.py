@@ -243,6 +243,10 @@ def test_list_filters_and_keyset_paging(client, submit, office, node, category, 
     assert b.tracking_code in body and a.tracking_code not in body
     body = client.get(url, {"place": node("T04").pk}).content.decode()
     assert c.tracking_code in body and a.tracking_code not in body
+    # The place picker keeps the chosen town, and villages are indented under towns.
+    town, village = node("T04"), node("T04V01")
+    assert f'<option value="{town.pk}" selected>{town.name}</option>' in body
+    assert f'<option value="{village.pk}">　{village.name}</option>' in body
     body = client.get(url, {"q": "乙事"}).content.decode()
     assert b.tracking_code in body and c.tracking_code not in body
     body = client.get(url, {"state": "dispatched"}).content.decode()
