@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Max, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from orgs.models import OrgNode, Role, User
 from tracking import workdays
 
 from . import textsearch
-from .models import WORKING_STATES, Case, State
+from .models import OPEN_STATES, WORKING_STATES, Case, State
 
 PAGE_SIZE = 50
 DUE_SOON_DAYS = 3  # working days: "即将到期"
@@ -449,8 +449,16 @@ def _with_filters(actor: User, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[C
     """The list's filters (all but the text) on a scoped queryset."""
     if f.state:
         qs = qs.filter(state=f.state)
+    # An open state's few thousand cases by deadline come straight off the (state,
+    # deadline) index; asked plainly, SQLite reads a category's or a channel's tens of
+    # thousands instead (its statistics average over the states). `+ 0` and `|| ''`
+    # leave those indexes out of the plan.
+    walk_state = f.sort == "deadline" and f.state in OPEN_STATES
     if f.category:
-        qs = qs.filter(category_id=f.category)
+        if walk_state:
+            qs = qs.alias(category0=F("category_id") + 0).filter(category0=f.category)
+        else:
+            qs = qs.filter(category_id=f.category)
     if f.place:
         node = OrgNode.objects.filter(pk=f.place).first()
         if node is None or not access.covers(actor, node):
@@ -461,7 +469,10 @@ def _with_filters(actor: User, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[C
     if f.unit:
         qs = qs.filter(owner_unit_id=f.unit)
     if f.channel:
-        qs = qs.filter(channel=f.channel)
+        if walk_state:
+            qs = qs.alias(channel0=Concat("channel", Value(""))).filter(channel0=f.channel)
+        else:
+            qs = qs.filter(channel=f.channel)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.date_from:

@@ -236,3 +236,29 @@ def test_list_read_by_scope_pages_as_by_id(many, office, monkeypatch, sort):
         )
 
     assert pages(True) == pages(False) and len(pages(False)) == 6
+
+
+@pytest.mark.parametrize("state", [State.DISPATCHED, State.CLOSED])
+def test_deadline_order_with_category_and_channel_filters(many, office, category, state):
+    """An open state by deadline takes another plan (the filters kept out of the index
+    choice): the same rows in the same order as filtering in Python."""
+    import datetime as dt
+
+    for i, case in enumerate(many):
+        Case.objects.filter(pk=case.pk).update(
+            state=state if i % 4 else State.SIGNED,
+            category=category if i % 3 else None,
+            channel="web" if i % 5 else "phone",
+            deadline=dt.date(2026, 12, 1) + dt.timedelta(days=(i * 7) % 11),
+        )
+    f = CaseFilters(state=state, category=category.pk, channel="web", sort="deadline")
+    got = [c.pk for c in selectors.case_list_page(office, f).rows]
+    want = sorted(
+        (
+            c
+            for c in Case.objects.all()
+            if c.state == state and c.category_id == category.pk and c.channel == "web"
+        ),
+        key=lambda c: (c.deadline, c.pk),
+    )
+    assert got == [c.pk for c in want] and got
