@@ -25,9 +25,11 @@ holds exactly the bigram sequence) and saved under VAR_DIR/models/; a process
 starting loads the saved base and tail with mmap (the page cache is shared by
 all app processes), then catches up by primary key: every change in the search
 table is a new row, so `id > last seen` finds documents that other processes
-indexed. The periodic job (`refresh`) appends the new documents to the saved
-tail (seconds); the base is rebuilt only when the tail outgrows
-TAIL_REBUILD_RATIO of it, so full rebuilds get rarer as the base grows.
+indexed. A database copied or restored under another name takes a saved base
+built from the same rows (hard links) rather than rebuilding it. The periodic
+job (`refresh`) appends the new documents to the saved tail (seconds); the base
+is rebuilt only when the tail outgrows TAIL_REBUILD_RATIO of it, so full
+rebuilds get rarer as the base grows.
 """
 
 from __future__ import annotations
