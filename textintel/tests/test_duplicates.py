@@ -117,6 +117,24 @@ def test_saved_base_of_other_rows_is_not_taken_by_another_database(
     assert 1 not in index.base.doc_ids.tolist()
 
 
+def test_saved_base_whose_last_row_reads_otherwise_is_not_taken(stored, textintel_dir, monkeypatch):
+    from textintel.models import SearchDocument
+
+    duplicates.refresh("case", force=True)
+    duplicates.reset()
+    # same keys and row count, but the last row holds another text
+    last = SearchDocument.objects.filter(doc_type="case").latest("pk")
+    SearchDocument.objects.filter(pk=last.pk).update(tokens=bigram_tokens("村里自来水发黄浑浊"))
+    monkeypatch.setattr(duplicates, "_db_key", lambda: "other")
+    rebuilt = []
+    rebuild = duplicates.rebuild
+    monkeypatch.setattr(duplicates, "rebuild", lambda t: rebuilt.append(t) or rebuild(t))
+    index = duplicates.get_index("case")
+    assert rebuilt == ["case"]
+    assert textintel.find_duplicates("case", "村里自来水发黄浑浊")[0][0] == last.doc_id
+    assert index.base.n == len(stored)
+
+
 def test_refresh_appends_new_documents_once(stored, textintel_dir):
     duplicates.refresh("case", force=True)
     assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 0}
