@@ -85,6 +85,56 @@ def test_saved_base_of_another_database_is_not_used(stored, textintel_dir):
     assert index.base.n == len(stored) - 1
 
 
+def _no_rebuild(*args, **kwargs):
+    raise AssertionError("rebuilt from every row")
+
+
+def test_saved_base_is_taken_by_a_copy_of_the_database(stored, textintel_dir, monkeypatch):
+    duplicates.refresh("case", force=True)
+    duplicates.reset()
+    # the same rows under another database name (a copy, a restored backup)
+    monkeypatch.setattr(duplicates, "_db_key", lambda: "copy")
+    monkeypatch.setattr(duplicates, "rebuild", _no_rebuild)
+    index_documents("case", [(900, "北环路红绿灯坏了，学生过马路很危险")])  # after the copy
+    index = duplicates.get_index("case")
+    assert index.base.n == len(stored)
+    assert (textintel_dir / "dup-case-copy" / "meta.json").exists()
+    assert textintel.find_duplicates("case", traditional(ORIGINAL))[0][0] == 500
+    assert textintel.find_duplicates("case", "北環路紅綠燈壞了")[0][0] == 900
+    duplicates.reset()  # the next process loads it under the copy's own name
+    assert duplicates.get_index("case").base.n == len(stored)
+
+
+def test_saved_base_of_other_rows_is_not_taken_by_another_database(
+    stored, textintel_dir, monkeypatch
+):
+    duplicates.refresh("case", force=True)
+    duplicates.reset()
+    textintel.remove_document("case", 1)  # not the last row: the row count differs
+    monkeypatch.setattr(duplicates, "_db_key", lambda: "other")
+    index = duplicates.get_index("case")
+    assert index.base.n == len(stored) - 1
+    assert 1 not in index.base.doc_ids.tolist()
+
+
+def test_saved_base_whose_last_row_reads_otherwise_is_not_taken(stored, textintel_dir, monkeypatch):
+    from textintel.models import SearchDocument
+
+    duplicates.refresh("case", force=True)
+    duplicates.reset()
+    # same keys and row count, but the last row holds another text
+    last = SearchDocument.objects.filter(doc_type="case").latest("pk")
+    SearchDocument.objects.filter(pk=last.pk).update(tokens=bigram_tokens("村里自来水发黄浑浊"))
+    monkeypatch.setattr(duplicates, "_db_key", lambda: "other")
+    rebuilt = []
+    rebuild = duplicates.rebuild
+    monkeypatch.setattr(duplicates, "rebuild", lambda t: rebuilt.append(t) or rebuild(t))
+    index = duplicates.get_index("case")
+    assert rebuilt == ["case"]
+    assert textintel.find_duplicates("case", "村里自来水发黄浑浊")[0][0] == last.doc_id
+    assert index.base.n == len(stored)
+
+
 def test_refresh_appends_new_documents_once(stored, textintel_dir):
     duplicates.refresh("case", force=True)
     assert duplicates.refresh("case")["case"] == {"rebuilt": False, "appended": 0, "tail": 0}
