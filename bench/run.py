@@ -271,8 +271,8 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
         time.sleep(0.5)
         killed.append(server.kill_worker())
 
+    # Killed while the submissions run: the clients have fetched their forms by then.
     t = threading.Thread(target=killer)
-    t.start()
     result = load.run(
         server.port,
         lambda i: submit.SubmitJob(i, run_id=run_id),
@@ -281,6 +281,7 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
         max_seconds=120,
         warmup=0,
         retries=3,
+        on_start=t.start,
     )
     t.join()
     server.wait_replaced()
