@@ -58,6 +58,23 @@ def test_submit_page_renders(client):
     assert "我要反映" in r.content.decode()
 
 
+def test_submit_page_lists_towns_flat_for_one_county_and_by_county_for_several(
+    client, node, other_county
+):
+    from orgs.models import OrgNode
+
+    body = client.get(reverse("cases:submit")).content.decode()
+    town = node("T01")
+    assert f'<option value="{town.pk}">{town.name}</option>' in body
+    # Two counties: each town under its county's name, so two 城关镇 are told apart.
+    assert f'<optgroup label="{other_county.name}"><option value="{node("ZT").pk}">' in body
+    county = OrgNode.objects.filter(kind=OrgNode.Kind.COUNTY).exclude(pk=other_county.pk).get()
+    assert f'<optgroup label="{county.name}">' in body
+    # A form shown again keeps the chosen town.
+    r = client.post(reverse("cases:submit"), {"town": town.pk, "text": ""})
+    assert f'<option value="{town.pk}" selected>{town.name}</option>' in r.content.decode()
+
+
 def test_village_options_for_town(client, node):
     r = client.get(reverse("cases:places"), {"town": node("T01").pk})
     body = r.content.decode()
