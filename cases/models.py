@@ -323,6 +323,11 @@ class Case(TrackedItem):
             models.Index(fields=["place", "-id"], name="case_place_idx"),
             models.Index(fields=["category", "-id"], name="case_category_idx"),
             models.Index(fields=["channel", "-id"], name="case_channel_idx"),
+            # An office's commonest pairs: without them SQLite reads all of a state's
+            # (or a category's) cases for a county's few dozen (state=replied and a
+            # category at 1M: 64 -> 2 ms).
+            models.Index(fields=["state", "category", "-id"], name="case_state_category_idx"),
+            models.Index(fields=["state", "channel", "-id"], name="case_state_channel_idx"),
             models.Index(fields=["collected_at"], name="case_collected_idx"),
             # Figures read a place's or a unit's cases over a period (live counts).
             models.Index(fields=["place", "collected_at"], name="case_place_collected_idx"),

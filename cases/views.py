@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from html import escape  # the plain function: Django's lazy-aware one costs 5x here
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -76,16 +77,17 @@ def _town_options(selected: str) -> str:
         county = next((path[:i] for i in range(step, len(path), step) if path[:i] in counties), "")
         groups.setdefault(county, []).append((pk, " selected" if str(pk) == selected else "", name))
     options = {
-        county: format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        county: "".join(
+            f'<option value="{int(pk)}"{sel}>{escape(name)}</option>' for pk, sel, name in rows
+        )
         for county, rows in groups.items()
     }
-    if len(options) <= 1:
-        return next(iter(options.values()), "")
-    return format_html_join(
-        "",
-        '<optgroup label="{}">{}</optgroup>',
-        ((counties.get(c, ""), html) for c, html in options.items()),
-    )
+    if len(options) > 1:
+        options = {
+            c: f'<optgroup label="{escape(counties.get(c, ""))}">{html}</optgroup>'
+            for c, html in options.items()
+        }
+    return mark_safe("".join(options.values()))  # noqa: S308 (ids are ints, names escaped)
 
 
 def _villages(town_id) -> list[OrgNode]:
@@ -466,13 +468,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def _place_options(nodes, selected: int | None) -> str:
     # A county office picks among ~600 towns and villages: joined here in one pass,
     # where the template loop took a third of the list page's time.
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}{}</option>',
-        (
-            (pk, " selected" if pk == selected else "", "　" if kind == "village" else "", name)
+    return mark_safe(  # noqa: S308 (ids are ints, names escaped)
+        "".join(
+            f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>'
+            f"{'　' if kind == 'village' else ''}{escape(name)}</option>"
             for pk, kind, name in nodes
-        ),
+        )
     )
 
 
