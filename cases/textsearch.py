@@ -146,12 +146,17 @@ def search_q(q: str) -> Q | None:
 # --- what textintel asks of cases -----------------------------------------------
 
 
-def duplicate_meta(ids: list[int], actor: User | None = None) -> dict[int, dict]:
+def duplicate_meta(
+    ids: list[int], actor: User | None = None, area: tuple | None = None
+) -> dict[int, dict]:
     """Shown for a suggested duplicate; merged cases point at their main case,
     so they are left out. With `actor`, only the cases the actor may see (the
-    same query: a case outside the actor's scope is never named)."""
+    same query: a case outside the actor's scope is never named); with the
+    actor's `area` (access.area_nodes) too, only those placed in it."""
     qs = Case.objects.filter(pk__in=ids).exclude(state=State.MERGED)
-    if actor is not None:
+    if actor is not None and area is not None:
+        qs = access.scope_tracked_placed_in(actor, qs, area)
+    elif actor is not None:
         qs = access.scope_tracked(actor, qs)
     rows = qs.values("pk", "tracking_code", "external_ref", "state")
     return {
@@ -307,14 +312,24 @@ def case_suggestions(
     actor: User, *, text: str, place: OrgNode | None = None, exclude: int | None = None
 ) -> dict[str, Any]:
     """textintel's answer for a case text, with duplicates limited to the cases
-    the actor may see (a case outside the actor's scope is never named)."""
+    the actor may see (a case outside the actor's scope is never named). An
+    office in a county is offered the repeats placed in its county: the best
+    matches there, not the province's best of which it may see none."""
+    area = access.area_nodes(actor)
+    within = None
+    if area is not None:
+        import numpy as np  # as textintel's index does: not at start-up
+
+        within = np.zeros(max(area[0]) + 1, dtype=bool)
+        within[area[0]] = True
     return textintel.suggest(
         text,
         place=place_tokens(place),
         doc_type=DOC_TYPE,
         exclude=exclude,
-        provider=lambda ids: duplicate_meta(ids, actor=actor),
+        provider=lambda ids: duplicate_meta(ids, actor=actor, area=area),
         group=place.pk if isinstance(place, OrgNode) else place,
+        within=within,
     )
 
 

@@ -213,6 +213,34 @@ def tracked_area(actor: User) -> int | None:
     return area_of_path(actor.node.path)
 
 
+def area_nodes(actor: User) -> tuple[list[int], bool] | None:
+    """The ids of the nodes in the actor's area (tracked_area), read fresh, and whether
+    the actor sees every item placed there (its node heads the area); None when the
+    actor has no area (sees everything, or sits above the counties)."""
+    require_staff(actor)
+    if sees_everything(actor) or actor.node_id is None:
+        return None
+    step = OrgNode.steplen
+    path = actor.node.path
+    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
+    head = (
+        OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY).order_by("path").first()
+    )
+    if head is None:
+        return None
+    ids = list(OrgNode.objects.filter(subtree_q(head)).values_list("id", flat=True))
+    return ids, actor.node_id == head.pk
+
+
+def scope_tracked_placed_in(actor: User, queryset: QuerySet[M], area: tuple) -> QuerySet[M]:
+    """The items placed in the actor's area (`area` from area_nodes) that the actor
+    may see: for an actor heading the area, all of them, by their place alone (one
+    plain filter); for anyone else, through the full scope."""
+    ids, whole = area
+    queryset = queryset.filter(place_id__in=ids)
+    return queryset if whole else scope_tracked(actor, queryset)
+
+
 def scope_tracked_outside(
     actor: User, queryset: QuerySet[M], area: int, *, filtered: bool = False
 ) -> QuerySet[M]:
@@ -296,6 +324,8 @@ __all__ = [
     "access_tracked",
     "can_see_tracked",
     "actor_relation_ok",
+    "area_nodes",
     "register_grant",
+    "scope_tracked_placed_in",
     "staff_of",
 ]

@@ -109,9 +109,16 @@ def suggest(
     exclude: int | None = None,
     provider=None,
     group: int | None = None,
+    within=None,
 ) -> dict:
     from .answer import suggest as _suggest
 
     return _suggest(
-        text, place=place, doc_type=doc_type, exclude=exclude, provider=provider, group=group
+        text,
+        place=place,
+        doc_type=doc_type,
+        exclude=exclude,
+        provider=provider,
+        group=group,
+        within=within,
     )

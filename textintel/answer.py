@@ -18,10 +18,12 @@ def suggest(
     exclude: int | None = None,
     provider: DuplicateProvider | None = None,
     group: int | None = None,
+    within: Any = None,
 ) -> dict:
     """`group`: the text's group key (cases: its place id), whose stored
     documents rank higher as duplicates. `provider` replaces the registered duplicate provider for this call (a
-    caller that also limits what the asker may see does both in one query)."""
+    caller that also limits what the asker may see does both in one query).
+    `within`: a boolean table by group key; duplicates come from those groups only."""
     text = text or ""
     # a history unit suggester weighs the units by these category scores
     categories = classify.predict("category", text, place=place, k=5)
@@ -29,7 +31,7 @@ def suggest(
         "categories": categories[:3],
         "units": classify.predict("unit", text, place=place, k=3, given=categories),
         "duplicates": duplicate_list(
-            doc_type, text, exclude=exclude, provider=provider, group=group
+            doc_type, text, exclude=exclude, provider=provider, group=group, within=within
         ),
     }
 
@@ -40,6 +42,7 @@ def duplicate_list(
     exclude: int | None = None,
     provider: DuplicateProvider | None = None,
     group: int | None = None,
+    within: Any = None,
 ) -> list[dict]:
     if not text.strip():
         return []
@@ -47,7 +50,7 @@ def duplicate_list(
     found = [
         (doc_id, score)
         for doc_id, score in duplicates.find(
-            doc_type, text, k=DUPLICATES * 2, exclude=exclude, group=group
+            doc_type, text, k=DUPLICATES * 2, exclude=exclude, group=group, within=within
         )
         if score >= DUPLICATE_MIN_SCORE
     ]

@@ -437,10 +437,16 @@ class DuplicateIndex:
 
     # -- reading --
     def query_tokens(
-        self, tokens: str, k: int = 10, exclude: int | None = None, group: int | None = None
+        self,
+        tokens: str,
+        k: int = 10,
+        exclude: int | None = None,
+        group: int | None = None,
+        within: np.ndarray | None = None,
     ):
         """[(doc_id, cosine)], best first: ranked by the cosine plus GROUP_BOOST
-        for a document of the query's group."""
+        for a document of the query's group. `within`: a boolean table by group key;
+        only documents whose group is True in it are candidates."""
         _, qb, qtf = features_from_tokens([tokens])
         if not len(qb):
             return []
@@ -451,12 +457,12 @@ class DuplicateIndex:
             rare_first = np.argsort(-idf, kind="stable")[:MAX_QUERY_TERMS]
             results: list[tuple[float, int, int]] = []
             results += _query_segment(
-                self.base, self._acc, self.base_dead, qb, qw, rare_first, group
+                self.base, self._acc, self.base_dead, qb, qw, rare_first, group, within
             )
             results += _query_segment(
-                self.tail, self._tail_acc, self.tail_dead, qb, qw, rare_first, group
+                self.tail, self._tail_acc, self.tail_dead, qb, qw, rare_first, group, within
             )
-            results += self._query_delta(qb, qw, rare_first)
+            results += self._query_delta(qb, qw, rare_first, within)
         best: dict[int, tuple[float, float]] = {}
         for score, doc_id, doc_group in results:
             if doc_id == exclude:
@@ -467,7 +473,7 @@ class DuplicateIndex:
         top = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
         return [(doc_id, score) for doc_id, (_, score) in top]
 
-    def _query_delta(self, qb, qw, rare_first) -> list[tuple[float, int]]:
+    def _query_delta(self, qb, qw, rare_first, within=None) -> list[tuple[float, int]]:
         d = self.delta
         if not d.doc_ids:
             return []
@@ -479,6 +485,9 @@ class DuplicateIndex:
             plist = d.postings.get(int(qb[j]))
             if plist:
                 hits.update(plist)
+        if within is not None:
+            inside = _inside(within, np.array(d.groups, dtype=np.int64))
+            hits = Counter({i: n for i, n in hits.items() if inside[i]})
         cand = [i for i, _ in hits.most_common(CANDIDATES) if i not in self.delta_dead]
         if not cand:
             return []
@@ -498,8 +507,16 @@ class DuplicateIndex:
         )
 
 
+def _inside(within: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """within[groups], False for a group key beyond the table (a place added since)."""
+    ok = groups < len(within)
+    out = np.zeros(len(groups), dtype=bool)
+    out[ok] = within[groups[ok]]
+    return out
+
+
 def _query_segment(
-    seg: Base, acc, dead, qb, qw, rare_first, group=None
+    seg: Base, acc, dead, qb, qw, rare_first, group=None, within=None
 ) -> list[tuple[float, int, int]]:
     if seg.n == 0:
         return []
@@ -528,6 +545,11 @@ def _query_segment(
     cand = np.concatenate(touched)
     partial = acc[cand] / seg.norm[cand]
     acc[cand] = 0.0
+    if within is not None:  # before choosing: the best inside, not the best anywhere
+        inside = _inside(within, seg.groups[cand])
+        cand, partial = cand[inside], partial[inside]
+        if not len(cand):
+            return []
     if group:  # the query's place also counts when choosing the candidates
         partial += GROUP_BOOST * (seg.groups[cand] == group)
     if len(cand) > CANDIDATES:
@@ -882,11 +904,18 @@ def forget(doc_type: str, doc_id: int) -> None:
 
 
 def find(
-    doc_type: str, text: str, k: int = 10, exclude: int | None = None, group: int | None = None
+    doc_type: str,
+    text: str,
+    k: int = 10,
+    exclude: int | None = None,
+    group: int | None = None,
+    within: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
     """[(doc_id, cosine)] of the k most similar stored documents, best first
-    (those of `group` ranked up by GROUP_BOOST)."""
-    return get_index(doc_type).query_tokens(bigram_tokens(text), k=k, exclude=exclude, group=group)
+    (those of `group` ranked up by GROUP_BOOST; only groups True in `within`)."""
+    return get_index(doc_type).query_tokens(
+        bigram_tokens(text), k=k, exclude=exclude, group=group, within=within
+    )
 
 
 def refresh(doc_type: str | None = None, force: bool = False) -> dict:

@@ -257,3 +257,33 @@ def test_triage_one_click_refusals(client, office, unit_user, submit, node, cate
     done.refresh_from_db()
     assert done.category_id is None
     assert client.post(reverse("cases:triage-act", args=[done.pk, "accept"])).status_code == 404
+
+
+def test_a_county_office_is_offered_its_own_countys_repeats_first(
+    office, town_office, submit, node, other_county
+):
+    # The province holds many exact copies elsewhere, which this office may not see;
+    # its own county's near copy must still come up (not be crowded out of the list).
+    elsewhere = [submit(text=ROAD, place=node("ZV").pk) for _ in range(25)]
+    own = submit(text="幸福村三组村口道路坑洼积水，雨天出行很困难。", place=node("T01V01").pk)
+    found = [d["id"] for d in textsearch.case_suggestions(office, text=ROAD)["duplicates"]]
+    assert own.pk in found
+    assert not set(found) & {c.pk for c in elsewhere}
+    # A town office below the county: the county's cases it may not see stay unnamed.
+    other_town = submit(text=ROAD, place=node("T04V01").pk)
+    found = [d["id"] for d in textsearch.case_suggestions(town_office, text=ROAD)["duplicates"]]
+    assert own.pk in found and other_town.pk not in found
+
+
+def test_area_nodes_is_the_county_subtree_and_says_who_heads_it(office, town_office, node):
+    from orgs import access
+    from orgs.models import OrgNode
+
+    ids, whole = access.area_nodes(office)
+    county = OrgNode.objects.get(pk=office.node_id)
+    assert whole and set(ids) == set(
+        OrgNode.objects.filter(access.subtree_q(county)).values_list("id", flat=True)
+    )
+    town_ids, town_whole = access.area_nodes(town_office)
+    assert not town_whole and set(town_ids) == set(ids)
+    assert node("T04V01").pk in ids
