@@ -152,7 +152,7 @@ def duplicate_meta(
     """Shown for a suggested duplicate; merged cases point at their main case,
     so they are left out. With `actor`, only the cases the actor may see (the
     same query: a case outside the actor's scope is never named); with the
-    actor's `area` (access.area_nodes) too, only those placed in it."""
+    actor's `area` (access.area_head) too, only those placed in it."""
     qs = Case.objects.filter(pk__in=ids).exclude(state=State.MERGED)
     if actor is not None and area is not None:
         qs = access.scope_tracked_placed_in(actor, qs, area)
@@ -303,9 +303,30 @@ def register() -> None:
 def _forget_codes(**kwargs) -> None:
     _codes_of_path.cache_clear()
     _area_of_place.cache_clear()
+    _area_tables.clear()
 
 
 # --- what staff ask ---------------------------------------------------------------
+
+
+_AREA_TABLE_TTL = 60.0  # seconds: a place moved between counties is picked up after this
+_area_tables: dict[int, tuple[float, Any]] = {}
+
+
+def _area_table(head: OrgNode):
+    """A boolean table by node id: True for the nodes under `head`. It only picks the
+    duplicate candidates (what may be shown is checked fresh), so it is kept a minute."""
+    import time
+
+    import numpy as np  # as textintel's index does: not at start-up
+
+    made, table = _area_tables.get(head.pk, (0.0, None))
+    if table is None or time.monotonic() - made > _AREA_TABLE_TTL:
+        ids = list(OrgNode.objects.filter(access.subtree_q(head)).values_list("id", flat=True))
+        table = np.zeros(max(ids) + 1, dtype=bool)
+        table[ids] = True
+        _area_tables[head.pk] = (time.monotonic(), table)
+    return table
 
 
 def case_suggestions(
@@ -315,13 +336,8 @@ def case_suggestions(
     the actor may see (a case outside the actor's scope is never named). An
     office in a county is offered the repeats placed in its county: the best
     matches there, not the province's best of which it may see none."""
-    area = access.area_nodes(actor)
-    within = None
-    if area is not None:
-        import numpy as np  # as textintel's index does: not at start-up
-
-        within = np.zeros(max(area[0]) + 1, dtype=bool)
-        within[area[0]] = True
+    area = access.area_head(actor)
+    within = _area_table(area[0]) if area is not None else None
     return textintel.suggest(
         text,
         place=place_tokens(place),

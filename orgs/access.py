@@ -213,9 +213,9 @@ def tracked_area(actor: User) -> int | None:
     return area_of_path(actor.node.path)
 
 
-def area_nodes(actor: User) -> tuple[list[int], bool] | None:
-    """The ids of the nodes in the actor's area (tracked_area), read fresh, and whether
-    the actor sees every item placed there (its node heads the area); None when the
+def area_head(actor: User) -> tuple[OrgNode, bool] | None:
+    """The node heading the actor's area (tracked_area), read fresh, and whether the
+    actor sees every item placed under it (its own node is the head); None when the
     actor has no area (sees everything, or sits above the counties)."""
     require_staff(actor)
     if sees_everything(actor) or actor.node_id is None:
@@ -226,18 +226,17 @@ def area_nodes(actor: User) -> tuple[list[int], bool] | None:
     head = (
         OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY).order_by("path").first()
     )
-    if head is None:
-        return None
-    ids = list(OrgNode.objects.filter(subtree_q(head)).values_list("id", flat=True))
-    return ids, actor.node_id == head.pk
+    return None if head is None else (head, actor.node_id == head.pk)
 
 
-def scope_tracked_placed_in(actor: User, queryset: QuerySet[M], area: tuple) -> QuerySet[M]:
-    """The items placed in the actor's area (`area` from area_nodes) that the actor
-    may see: for an actor heading the area, all of them, by their place alone (one
-    plain filter); for anyone else, through the full scope."""
-    ids, whole = area
-    queryset = queryset.filter(place_id__in=ids)
+def scope_tracked_placed_in(
+    actor: User, queryset: QuerySet[M], area: tuple[OrgNode, bool]
+) -> QuerySet[M]:
+    """The items placed in the actor's area (`area` from area_head) that the actor
+    may see: for the head's own staff all of them, by their place alone (one plain
+    subquery); for anyone else through the full scope."""
+    head, whole = area
+    queryset = queryset.filter(place_id__in=OrgNode.objects.filter(subtree_q(head)).values("id"))
     return queryset if whole else scope_tracked(actor, queryset)
 
 
@@ -324,7 +323,7 @@ __all__ = [
     "access_tracked",
     "can_see_tracked",
     "actor_relation_ok",
-    "area_nodes",
+    "area_head",
     "register_grant",
     "scope_tracked_placed_in",
     "staff_of",

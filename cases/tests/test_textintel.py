@@ -275,15 +275,11 @@ def test_a_county_office_is_offered_its_own_countys_repeats_first(
     assert own.pk in found and other_town.pk not in found
 
 
-def test_area_nodes_is_the_county_subtree_and_says_who_heads_it(office, town_office, node):
+def test_area_head_is_the_county_and_says_who_heads_it(office, town_office, node):
     from orgs import access
-    from orgs.models import OrgNode
 
-    ids, whole = access.area_nodes(office)
-    county = OrgNode.objects.get(pk=office.node_id)
-    assert whole and set(ids) == set(
-        OrgNode.objects.filter(access.subtree_q(county)).values_list("id", flat=True)
-    )
-    town_ids, town_whole = access.area_nodes(town_office)
-    assert not town_whole and set(town_ids) == set(ids)
-    assert node("T04V01").pk in ids
+    head, whole = access.area_head(office)
+    assert head.pk == office.node_id and whole
+    head, whole = access.area_head(town_office)
+    assert head.pk == office.node_id and not whole
+    assert access.covers(office, node("T04V01"))
