@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connections
 from django.db.models import Exists, Field, ForeignObject, Lookup, Model, OuterRef, Q, QuerySet
@@ -175,16 +175,30 @@ def _scope_condition(actor: User, queryset: QuerySet, *, filtered: bool, by_plac
 # the actor sees otherwise (`scope_tracked_outside`): together, exactly scope_tracked.
 
 
-def area_of_path(path: str) -> int | None:
-    """The area of the node at `path` (itself or an ancestor, the topmost county)."""
+def _area_node(path: str) -> OrgNode | None:
+    """The node heading the area of the node at `path` (itself or an ancestor, the
+    topmost county)."""
     step = OrgNode.steplen
     prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
     return (
-        OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY)
-        .order_by("path")
-        .values_list("id", flat=True)
-        .first()
+        OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY).order_by("path").first()
     )
+
+
+def area_of_path(path: str) -> int | None:
+    """The area of the node at `path` (itself or an ancestor, the topmost county)."""
+    head = _area_node(path)
+    return head.pk if head else None
+
+
+def topmost_at(path: str, by_path: dict[str, Any]) -> Any:
+    """The value of the topmost of `path` and its ancestors found in `by_path` (e.g.
+    the counties by path: the node's area), in memory; None if none is."""
+    step = OrgNode.steplen
+    for i in range(step, len(path) + 1, step):
+        if path[:i] in by_path:
+            return by_path[path[:i]]
+    return None
 
 
 def node_areas() -> dict[int, int]:
@@ -192,40 +206,27 @@ def node_areas() -> dict[int, int]:
     of the tree."""
     nodes = list(OrgNode.objects.values_list("id", "path", "kind"))
     counties = {path: pk for pk, path, kind in nodes if kind == OrgNode.Kind.COUNTY}
-    step = OrgNode.steplen
-    out: dict[int, int] = {}
-    for pk, path, _ in nodes:
-        for i in range(step, len(path) + 1, step):
-            area = counties.get(path[:i])
-            if area is not None:  # the topmost county on the way down
-                out[pk] = area
-                break
-    return out
+    areas = {pk: topmost_at(path, counties) for pk, path, _ in nodes}
+    return {pk: area for pk, area in areas.items() if area is not None}
+
+
+def _area_actor(actor: User) -> bool:
+    require_staff(actor)
+    return not (sees_everything(actor) or actor.node_id is None)
 
 
 def tracked_area(actor: User) -> int | None:
     """The area that holds every item placed in the actor's subtree; None when the
     actor sees everything or sits above the counties (read fresh: a tree edit moves
     nodes between areas)."""
-    require_staff(actor)
-    if sees_everything(actor) or actor.node_id is None:
-        return None
-    return area_of_path(actor.node.path)
+    return area_of_path(actor.node.path) if _area_actor(actor) else None
 
 
 def area_head(actor: User) -> tuple[OrgNode, bool] | None:
     """The node heading the actor's area (tracked_area), read fresh, and whether the
     actor sees every item placed under it (its own node is the head); None when the
     actor has no area (sees everything, or sits above the counties)."""
-    require_staff(actor)
-    if sees_everything(actor) or actor.node_id is None:
-        return None
-    step = OrgNode.steplen
-    path = actor.node.path
-    prefixes = [path[:i] for i in range(step, len(path) + 1, step)]
-    head = (
-        OrgNode.objects.filter(path__in=prefixes, kind=OrgNode.Kind.COUNTY).order_by("path").first()
-    )
+    head = _area_node(actor.node.path) if _area_actor(actor) else None
     return None if head is None else (head, actor.node_id == head.pk)
 
 
@@ -324,6 +325,7 @@ __all__ = [
     "can_see_tracked",
     "actor_relation_ok",
     "area_head",
+    "topmost_at",
     "register_grant",
     "scope_tracked_placed_in",
     "staff_of",
