@@ -7,6 +7,7 @@ same to the caller (NotFound), so ids cannot be probed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -222,12 +223,36 @@ def tracked_area(actor: User) -> int | None:
     return area_of_path(actor.node.path) if _area_actor(actor) else None
 
 
+AREA_HEAD_TTL = 60.0  # seconds; a tree edit in this process forgets at once
+_area_heads: dict[str, tuple[float, OrgNode | None]] = {}
+
+
+def forget_area_heads(**kwargs) -> None:
+    _area_heads.clear()
+
+
 def area_head(actor: User) -> tuple[OrgNode, bool] | None:
-    """The node heading the actor's area (tracked_area), read fresh, and whether the
-    actor sees every item placed under it (its own node is the head); None when the
-    actor has no area (sees everything, or sits above the counties)."""
-    head = _area_node(actor.node.path) if _area_actor(actor) else None
-    return None if head is None else (head, actor.node_id == head.pk)
+    """The node heading the actor's area (tracked_area), and whether the actor sees
+    every item placed under it (its own node is the head); None when the actor has
+    no area (sees everything, or sits above the counties).
+
+    Kept a minute per node path (a suggestion asks it each time): when the actor
+    heads the area the node returned is the actor's own, read with the actor, and
+    "by place under it" is exactly the actor's scope; otherwise a stale head only
+    widens or narrows what is looked at, and scope_tracked_placed_in still applies
+    the actor's full scope."""
+    if not _area_actor(actor):
+        return None
+    path = actor.node.path
+    made, head = _area_heads.get(path, (0.0, None))
+    if not made or time.monotonic() - made > AREA_HEAD_TTL:
+        head = _area_node(path)
+        _area_heads[path] = (time.monotonic(), head)
+    if head is None:
+        return None
+    if head.pk == actor.node_id:
+        return actor.node, True
+    return head, False
 
 
 def scope_tracked_placed_in(

@@ -65,6 +65,9 @@ MAX_QUERY_TERMS = 48
 # about the same spot words it differently (same-complaint recall@10 on a tuning
 # stream: 100k 0.41 -> 0.77, 1M 0.67); the score shown stays the cosine
 GROUP_BOOST = 0.2
+# an area (a county's places) whose rows fall into more runs than this is read by
+# walking whole postings and filtering, as a query without an area is
+MAX_AREA_RUNS = 32
 DF_CAP_RATIO = 0.03  # terms in more than 3% of documents find no candidates
 DF_CAP_MIN = 2_000
 DELTA_FOLD = 2_000  # in-memory documents before they go into the numpy tail
@@ -75,7 +78,7 @@ SNAPSHOT_CHECK_EVERY = 30.0  # seconds
 CATCH_UP_EVERY = 1.0  # seconds
 TAIL_REBUILD_MIN = 20_000
 TAIL_REBUILD_RATIO = 0.5  # tail larger than half the base: rebuild the base
-FORMAT = 3
+FORMAT = 4  # 4: rows in group order
 
 
 # --- features ---------------------------------------------------------------
@@ -138,7 +141,7 @@ class Base:
     post_indptr: np.ndarray  # int64 [NBUCKETS+1]
     post_docs: np.ndarray  # int32, postings of terms with df <= cap
     by_doc: np.ndarray  # int64 [n]: row order sorted by doc_id
-    groups: np.ndarray  # int64 [n]: group key (0: none)
+    groups: np.ndarray  # int64 [n]: group key (0: none), ascending
     last_pk: int = 0
 
     @property
@@ -186,10 +189,32 @@ class Base:
     ) -> Base:
         """A segment from (doc row, bucket, tf) triples sorted by row. With
         `under` (the base) the segment is a tail: it takes the base's IDF, and a
-        term finds candidates only while rare in base and tail together."""
+        term finds candidates only while rare in base and tail together.
+
+        The rows are stored in group order (stable): an area's groups are then a
+        few runs of rows, and each term's postings (ascending rows) hold the
+        area's documents as a few slices found by binary search (`area_runs`)."""
         n = len(doc_ids)
+        doc_ids = np.asarray(doc_ids, dtype=np.int64)
+        pks = np.asarray(pks, dtype=np.int64)
+        groups = (
+            np.asarray(groups, dtype=np.int64) if groups is not None else np.zeros(n, np.int64)
+        )
+        counts = np.bincount(docs, minlength=n)
+        if n > 1 and np.any(groups[1:] < groups[:-1]):
+            perm = np.argsort(groups, kind="stable")  # new row -> old row
+            old_indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(counts, out=old_indptr[1:])
+            counts = counts[perm]
+            # the triples of each old row, gathered in the new row order (no sort)
+            firsts = np.zeros(n, dtype=np.int64)
+            np.cumsum(counts[:-1], out=firsts[1:])
+            pos = np.repeat(old_indptr[perm] - firsts, counts) + np.arange(int(counts.sum()))
+            buckets, tf = buckets[pos], tf[pos]
+            docs = np.repeat(np.arange(n, dtype=np.int64), counts)
+            doc_ids, pks, groups = doc_ids[perm], pks[perm], groups[perm]
         fwd_indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(docs, minlength=n), out=fwd_indptr[1:])
+        np.cumsum(counts, out=fwd_indptr[1:])
         df = np.bincount(buckets, minlength=NBUCKETS).astype(np.int32)
         idf = under.idf if under is not None else _idf(df, n)
         w = (1 + np.log(tf.astype(np.float32))) * idf[buckets]
@@ -216,11 +241,7 @@ class Base:
             post_indptr=post_indptr,
             post_docs=kd[order],
             by_doc=np.argsort(doc_ids, kind="stable"),
-            groups=(
-                np.asarray(groups, dtype=np.int64)
-                if groups is not None
-                else np.zeros(n, dtype=np.int64)
-            ),
+            groups=groups,
             last_pk=int(pks.max()) if n else 0,
         )
 
@@ -238,6 +259,26 @@ class Base:
             np.asarray(self.fwd_terms[pos]),
             np.asarray(self.fwd_tf[pos]),
         )
+
+    def area_runs(self, within: np.ndarray) -> np.ndarray | None:
+        """The rows whose group is True in `within`, as sorted [lo, hi) runs (an
+        int32 array lo0, hi0, lo1, hi1, ...); None when they scatter into more
+        than MAX_AREA_RUNS runs (the caller then walks whole postings and filters)."""
+        keys = np.flatnonzero(within)
+        lo = np.searchsorted(self.groups, keys, side="left")
+        hi = np.searchsorted(self.groups, keys, side="right")
+        held = hi > lo
+        lo, hi = lo[held], hi[held]
+        if not len(lo):
+            return np.zeros(0, np.int32)
+        # groups absent from the segment lie between: adjacent runs join
+        first = np.ones(len(lo), dtype=bool)
+        first[1:] = lo[1:] != hi[:-1]
+        starts = np.flatnonzero(first)
+        if len(starts) > MAX_AREA_RUNS:
+            return None
+        ends = np.append(starts[1:], len(lo)) - 1
+        return np.column_stack([lo[starts], hi[ends]]).ravel().astype(np.int32)
 
     def rows_of(self, doc_id: int) -> np.ndarray:
         lo = np.searchsorted(self.doc_ids, doc_id, sorter=self.by_doc, side="left")
@@ -520,6 +561,12 @@ def _query_segment(
 ) -> list[tuple[float, int, int]]:
     if seg.n == 0:
         return []
+    runs = seg.area_runs(within) if within is not None else None
+    if runs is not None:
+        if not len(runs):
+            return []
+        within = None  # every row read below is inside
+        one_run = len(runs) == 2
     touched = []
     read = 0
     for j in rare_first.tolist():
@@ -527,9 +574,20 @@ def _query_segment(
         s, e = int(seg.post_indptr[t]), int(seg.post_indptr[t + 1])
         if s == e:
             continue
+        if runs is None:
+            plist = seg.post_docs[s:e]
+        else:  # the area's slices of this term's postings (rows ascending)
+            plist = seg.post_docs[s:e]
+            cut = np.searchsorted(plist, runs)
+            if one_run:
+                plist = plist[cut[0] : cut[1]]
+            else:
+                plist = np.concatenate([plist[a:b] for a, b in cut.reshape(-1, 2).tolist()])
+            if not len(plist):
+                continue
         # index arrays are cast to intp on each use: cast once, read acc once
         # (a third less time at 1M documents than acc[docs] twice and +=)
-        docs = seg.post_docs[s:e].astype(np.intp)
+        docs = plist.astype(np.intp)
         vals = acc[docs]
         # a document's first term: its accumulator is still 0 (weights are > 0),
         # so `touched` lists each document once without sorting
@@ -537,7 +595,7 @@ def _query_segment(
         # within one term each document appears once, so the write-back is exact
         vals += qw[j] * seg.idf[t]
         acc[docs] = vals
-        read += e - s
+        read += len(docs)
         if read >= POSTINGS_BUDGET:
             break
     if not touched:
@@ -851,8 +909,8 @@ def _catch_up(doc_type: str, index: DuplicateIndex) -> DuplicateIndex:
         if last is None:
             break
         if since < index.last_pk:  # a look-back: skip rows already held
-            known = set(index.base.pks[-LOOKBACK:].tolist())
-            known.update(index.tail.pks[-LOOKBACK:].tolist())
+            known = set(index.base.pks[index.base.pks > since].tolist())
+            known.update(index.tail.pks[index.tail.pks > since].tolist())
             new = [r for r in new if r[0] not in known and index.delta.pks.get(r[0]) != r[1]]
         if new:
             index.add_rows(new)
@@ -951,7 +1009,9 @@ def refresh(doc_type: str | None = None, force: bool = False) -> dict:
             meta = {
                 "doc_type": t,
                 "base_last_pk": index.base.last_pk,
-                "last_doc_id": int(index.tail.doc_ids[-1]) if index.tail.n else None,
+                "last_doc_id": (
+                    int(index.tail.doc_ids[np.argmax(index.tail.pks)]) if index.tail.n else None
+                ),
             }
             try:
                 index.tail.save(

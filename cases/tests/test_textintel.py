@@ -283,3 +283,20 @@ def test_area_head_is_the_county_and_says_who_heads_it(office, town_office, node
     head, whole = access.area_head(town_office)
     assert head.pk == office.node_id and not whole
     assert access.covers(office, node("T04V01"))
+
+
+def test_area_head_is_kept_but_a_tree_edit_is_seen_at_once(town_office, node, office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orgs import access
+
+    assert access.area_head(town_office)[0].pk == office.node_id
+    with CaptureQueriesContext(connection) as queries:
+        assert access.area_head(town_office)[0].pk == office.node_id
+    assert len(queries) == 0  # kept, not asked again
+    # the county is made a city: the town sits in no county's area any more
+    county = office.node
+    county.kind = "city"
+    county.save()
+    assert access.area_head(town_office) is None

@@ -1,10 +1,11 @@
 import random
 
+import numpy as np
 import pytest
 
 import textintel
 from textintel import duplicates, index_documents
-from textintel.duplicates import Base, DuplicateIndex
+from textintel.duplicates import DELTA_FOLD, Base, DuplicateIndex
 from textintel.normalize import bigram_tokens
 from textintel.tests.textgen import MessageGenerator, edited_copy, traditional
 
@@ -209,3 +210,68 @@ def test_same_group_ranks_higher_and_is_kept_through_save_and_load(textintel_dir
     duplicates.reset()
     assert textintel.find_duplicates("case", query, k=1, group=9)[0][0] == 502
     assert textintel.find_duplicates("case", query, k=1, group=7)[0][0] == 500
+
+
+def _grouped_index(n_groups: int = 60, per_group: int = 8):
+    """Messages in many groups, stored in an order unrelated to their group, each
+    group with a near copy of one shared text (the repeat to find)."""
+    rng = random.Random(11)
+    gen = MessageGenerator(5)
+    rows = []
+    doc_id = 1
+    for group in range(1, n_groups + 1):
+        for m in gen.messages(per_group - 1):
+            rows.append((doc_id, m["text"], group))
+            doc_id += 1
+        rows.append((doc_id, edited_copy(ORIGINAL, rng), group))
+        doc_id += 1
+    rng.shuffle(rows)
+    base = Base.build(
+        [r[0] for r in rows],
+        [0] * len(rows),
+        [bigram_tokens(r[1]) for r in rows],
+        groups=[r[2] for r in rows],
+    )
+    return DuplicateIndex(base), {r[0]: r[2] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        list(range(10, 20)),  # one run of groups
+        [3, 4, 17, 30, 31, 32, 55],  # a few runs
+        list(range(1, 61, 2)),  # every other group: more runs than MAX_AREA_RUNS
+    ],
+)
+def test_an_areas_duplicates_are_its_own_and_the_same_as_by_filtering(area, monkeypatch):
+    index, group_of = _grouped_index()
+    assert list(index.base.groups) == sorted(index.base.groups)  # rows in group order
+    within = np.zeros(80, dtype=bool)  # a table longer than the groups held
+    within[area] = True
+    query = bigram_tokens(traditional(ORIGINAL))
+    found = index.query_tokens(query, k=10, within=within)
+    copies = min(10, len(area))  # one near copy per group
+    assert len(found) >= copies
+    assert all(group_of[doc_id] in area for doc_id, _ in found)
+    assert all(score > 0.5 for _, score in found[:copies])  # the near copies come first
+    # reading the area's slices of the postings answers exactly what walking the
+    # whole postings and filtering by group answers
+    monkeypatch.setattr(duplicates, "MAX_AREA_RUNS", 0)
+    assert index.query_tokens(query, k=10, within=within) == found
+
+
+def test_an_area_with_no_document_finds_none_and_a_tail_is_read_by_area_too():
+    index, _ = _grouped_index(n_groups=20)
+    within = np.zeros(200, dtype=bool)
+    within[100:120] = True  # groups that hold nothing
+    assert index.query_tokens(bigram_tokens(ORIGINAL), within=within) == []
+    rows = [(1000 + g, 2000 + g, bigram_tokens(ORIGINAL + str(g)), g) for g in (150, 110, 105)]
+    rows += [
+        (1100 + i, 5000 + i, bigram_tokens(m["text"]), 3)
+        for i, m in enumerate(MessageGenerator(6).messages(DELTA_FOLD))
+    ]
+    index.add_rows(rows)  # past the delta: straight into the numpy tail
+    assert index.tail.n == len(rows)
+    assert list(index.tail.groups) == sorted(index.tail.groups)
+    found = index.query_tokens(bigram_tokens(ORIGINAL), k=5, within=within)
+    assert sorted(doc_id for doc_id, _ in found) == [2105, 2110]
