@@ -197,9 +197,7 @@ class Base:
         n = len(doc_ids)
         doc_ids = np.asarray(doc_ids, dtype=np.int64)
         pks = np.asarray(pks, dtype=np.int64)
-        groups = (
-            np.asarray(groups, dtype=np.int64) if groups is not None else np.zeros(n, np.int64)
-        )
+        groups = np.asarray(groups, dtype=np.int64) if groups is not None else np.zeros(n, np.int64)
         counts = np.bincount(docs, minlength=n)
         if n > 1 and np.any(groups[1:] < groups[:-1]):
             perm = np.argsort(groups, kind="stable")  # new row -> old row
