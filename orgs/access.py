@@ -259,10 +259,12 @@ def scope_tracked_placed_in(
     actor: User, queryset: QuerySet[M], area: tuple[OrgNode, bool]
 ) -> QuerySet[M]:
     """The items placed in the actor's area (`area` from area_head) that the actor
-    may see: for the head's own staff all of them, by their place alone (one plain
-    subquery); for anyone else through the full scope."""
+    may see: for the head's own staff all of them, by their place alone; for anyone
+    else through the full scope. For a few items given by id (suggested duplicates):
+    the place's path is compared on each item's joined row, not the area's nodes
+    listed by a subquery."""
     head, whole = area
-    queryset = queryset.filter(place_id__in=OrgNode.objects.filter(subtree_q(head)).values("id"))
+    queryset = queryset.filter(subtree_q(head, "place"))
     return queryset if whole else scope_tracked(actor, queryset)
 
 
