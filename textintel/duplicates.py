@@ -14,7 +14,9 @@ Here every document is a sparse TF-IDF vector over hashed character bigrams
 
 Layout: a large immutable *base* segment in numpy arrays (CSR forward index for
 re-ranking; postings only for terms with df <= DF_CAP, the common terms are
-never used to find candidates), a *tail* segment of the same shape for the
+never used to find candidates; rows in group order, so the documents of an
+area, a county's places, are a few runs of rows and a query within an area reads
+only their slices of each term's postings), a *tail* segment of the same shape for the
 documents that arrived since the base was built (scored with the base's IDF, so
 scores compare), and a small in-memory *delta* for the newest ones. `add()`
 puts a document in the delta at once; past DELTA_FOLD documents the delta is
