@@ -37,7 +37,7 @@ from tracking import workdays
 from tracking.models import Evidence, RatingValue
 from tracking.selectors import timeline_for
 
-from . import selectors, services, textsearch
+from . import selectors, services, tables, textsearch
 from .masking import mask_name, mask_phone, public_place
 from .models import (
     BATCH_CHANNELS,
@@ -421,6 +421,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "cases/inbox.html",
         {
             "page": page,
+            "rows": tables.case_rows(page.rows),
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "counts": selectors.inbox_counts(request.user),
@@ -441,6 +442,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/list.html",
         {
             "page": page,
+            "rows": tables.case_rows(page.rows),
             "f": f,
             "query": params.urlencode(),
             "states": Case.WORKFLOW.choices(),
