@@ -606,6 +606,9 @@ def home_panels(actor: User) -> list[Panel]:
 # --- units a dispatcher may choose ----------------------------------------------
 
 
-def dispatch_units(actor: User) -> list[OrgNode]:
+def dispatch_units(actor: User) -> list[tuple[int, str, str]]:
+    """(id, kind, name) of the units the actor may dispatch to, in tree order: a
+    county's few hundred, for a picker (no model instances)."""
     kinds = (OrgNode.Kind.DEPARTMENT, OrgNode.Kind.TOWN, OrgNode.Kind.VILLAGE)
-    return list(access.visible_nodes(actor).filter(kind__in=kinds).order_by("path"))
+    nodes = access.visible_nodes(actor).filter(kind__in=kinds).order_by("path")
+    return list(nodes.values_list("pk", "kind", "name"))

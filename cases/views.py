@@ -445,10 +445,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "rows": tables.case_rows(page.rows),
             "f": f,
             "query": params.urlencode(),
-            "states": Case.WORKFLOW.choices(),
-            "channels": Channel.choices,
-            "kinds": Kind.choices,
-            "categories": _categories(),
+            "state_options": _choice_options(Case.WORKFLOW.choices(), f.state),
+            "channel_options": _choice_options(Channel.choices, f.channel),
+            "kind_options": _choice_options(Kind.choices, f.kind),
+            "sort_options": _choice_options(selectors.SORTS.items(), f.sort),
+            "category_options": mark_safe(  # noqa: S308 (ids are ints, names escaped)
+                _options(
+                    (pk, name, pk == f.category)
+                    for pk, name in Category.objects.filter(is_active=True).values_list(
+                        "pk", "name"
+                    )
+                )
+            ),
             # Two levels below the actor's node: a province office picks among its
             # counties, not among every village of the province (tens of thousands).
             "place_options": _place_options(
@@ -461,9 +469,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 .values_list("pk", "kind", "name"),  # hundreds: no model instances
                 f.place,
             ),
-            "sorts": selectors.SORTS,
             "fallback": _fallback(page),
         },
+    )
+
+
+def _choice_options(choices, selected: str) -> str:
+    """<option>s of (value, label) pairs, the selected one marked (see _options)."""
+    return mark_safe(  # noqa: S308 (values and labels escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
     )
 
 
@@ -501,8 +519,14 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "case": case,
         "entries": _with_files(timeline_for(case), case),
         "allowed": allowed,
-        "units": selectors.dispatch_units(actor) if "dispatch" in allowed else [],
-        "default_unit": case.category.default_unit_id if case.category else None,
+        "unit_options": (
+            _unit_options(
+                selectors.dispatch_units(actor),
+                case.category.default_unit_id if case.category else None,
+            )
+            if "dispatch" in allowed
+            else ""
+        ),
         "default_deadline": workdays.add_working_days(
             timezone.localdate(), services.default_days(case.category)
         ),
@@ -513,6 +537,15 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "merged": case.merged.all()[:20],
         "suggestions": _suggestions(actor, case, allowed),
     }
+
+
+UNIT_INDENT = {OrgNode.Kind.TOWN: "　", OrgNode.Kind.VILLAGE: "　　"}
+
+
+def _unit_options(units, selected: int | None) -> str:
+    # Towns indented under the departments, villages under their town.
+    rows = ((pk, UNIT_INDENT.get(kind, "") + name, pk == selected) for pk, kind, name in units)
+    return mark_safe(_options(rows))  # noqa: S308 (ids are ints, names escaped)
 
 
 def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
@@ -526,7 +559,10 @@ def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
         exclude=case.pk,
     )
     answer["can_dispatch"] = "dispatch" in allowed
+    answer["merge_url"] = reverse("cases:act", args=[case.pk, "merge"])
+    url = tables.detail_url()
     for d in answer["duplicates"]:
+        d["url"] = url(d["id"])
         # merging into a finished case would bury a new complaint: link only
         d["mergeable"] = "merge" in allowed and d["state"] in OPEN_STATES
     answer["dup_top"], answer["dup_more"] = answer["duplicates"][:5], answer["duplicates"][5:]

@@ -98,6 +98,10 @@ def test_case_page_shows_suggestions(client, office, submit, trained):
     assert 'id="suggestions"' in page
     assert original.tracking_code in page  # the Simplified original, found from Traditional
     assert "合并到此件" in page
+    detail = reverse("cases:detail", args=[original.pk])
+    assert f'<a href="{detail}">{original.tracking_code}</a>' in page
+    merge = reverse("cases:act", args=[repost.pk, "merge"])
+    assert f'<form method="post" action="{merge}">' in page
     assert "采用" in page
 
 
