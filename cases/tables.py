@@ -46,14 +46,22 @@ def deadline_tone(deadline: dt.date | None, today: dt.date) -> str:
     return "ok"
 
 
-def detail_url() -> Callable[[int], str]:
-    """The case page's URL for a pk, reversed once for a whole page."""
+def pk_url(viewname: str, *rest) -> Callable[[int], str]:
+    """A case URL (`viewname` with the pk, then `rest`) for any pk, reversed once
+    for a whole page."""
     marker = 987654321
-    head, tail = reverse("cases:detail", args=[marker]).split(str(marker))
+    head, tail = reverse(viewname, args=[marker, *rest]).split(str(marker))
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
-def case_rows(cases: Iterable[Case], today: dt.date | None = None) -> list[dict]:
+def detail_url() -> Callable[[int], str]:
+    """The case page's URL for a pk (see pk_url)."""
+    return pk_url("cases:detail")
+
+
+def case_rows(
+    cases: Iterable[Case], today: dt.date | None = None, *, no_category: str = "—"
+) -> list[dict]:
     """One dict of display strings per case, in the order given."""
     today = today or timezone.localdate()
     url = detail_url()
@@ -62,13 +70,15 @@ def case_rows(cases: Iterable[Case], today: dt.date | None = None) -> list[dict]
         running = c.deadline is not None and c.clock_running
         rows.append(
             {
+                "pk": c.pk,
                 "url": url(c.pk),
                 "code": c.tracking_code,
                 "title": c.display_title,
                 "flagged": c.flagged_for_supervision,
                 "reopened": bool(c.reopen_count),
                 "place": c.place_display,
-                "category": (c.category.name if c.category else "") or "—",
+                "category": (c.category.name if c.category else "") or no_category,
+                "category_id": c.category_id,
                 "channel": CHANNEL_LABELS.get(c.channel, c.channel),
                 "state": c.state_label,
                 "state_tone": STATE_TONES.get(c.state, ""),

@@ -356,7 +356,15 @@ def triage(request: HttpRequest) -> HttpResponse:
     page = selectors.triage_queue(request.user, cursor=request.GET.get("after", ""), sort=sort)
     # one answer per visible row, stored when first computed (see textsearch)
     suggestions = textsearch.triage_suggestions(request.user, page.rows)
-    rows = [(c, suggestions.get(c.pk)) for c in page.rows]
+    detail = tables.detail_url()
+    for s in suggestions.values():
+        for d in s["duplicates"]:
+            d["url"] = detail(d["id"])
+    act = {name: tables.pk_url("cases:triage-act", name) for name in TRIAGE_ACTIONS}
+    rows = [
+        (r, suggestions.get(r["pk"]), {name: url(r["pk"]) for name, url in act.items()})
+        for r in tables.case_rows(page.rows, no_category="未分类")
+    ]
     return render(
         request,
         "cases/triage.html",
