@@ -457,14 +457,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "channel_options": _choice_options(Channel.choices, f.channel),
             "kind_options": _choice_options(Kind.choices, f.kind),
             "sort_options": _choice_options(selectors.SORTS.items(), f.sort),
-            "category_options": mark_safe(  # noqa: S308 (ids are ints, names escaped)
-                _options(
-                    (pk, name, pk == f.category)
-                    for pk, name in Category.objects.filter(is_active=True).values_list(
-                        "pk", "name"
-                    )
-                )
-            ),
+            "category_options": _category_options(f.category),
             # Two levels below the actor's node: a province office picks among its
             # counties, not among every village of the province (tens of thousands).
             "place_options": _place_options(
@@ -480,6 +473,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "fallback": _fallback(page),
         },
     )
+
+
+def _category_options(selected: int | None) -> str:
+    rows = Category.objects.filter(is_active=True).values_list("pk", "name")
+    return mark_safe(_options((pk, name, pk == selected) for pk, name in rows))  # noqa: S308
 
 
 def _choice_options(choices, selected: str) -> str:
