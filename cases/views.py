@@ -37,7 +37,7 @@ from tracking import workdays
 from tracking.models import Evidence, RatingValue
 from tracking.selectors import timeline_for
 
-from . import selectors, services, textsearch
+from . import selectors, services, tables, textsearch
 from .masking import mask_name, mask_phone, public_place
 from .models import (
     BATCH_CHANNELS,
@@ -356,7 +356,15 @@ def triage(request: HttpRequest) -> HttpResponse:
     page = selectors.triage_queue(request.user, cursor=request.GET.get("after", ""), sort=sort)
     # one answer per visible row, stored when first computed (see textsearch)
     suggestions = textsearch.triage_suggestions(request.user, page.rows)
-    rows = [(c, suggestions.get(c.pk)) for c in page.rows]
+    detail = tables.detail_url()
+    for s in suggestions.values():
+        for d in s["duplicates"]:
+            d["url"] = detail(d["id"])
+    act = {name: tables.pk_url("cases:triage-act", name) for name in TRIAGE_ACTIONS}
+    rows = [
+        (r, suggestions.get(r["pk"]), {name: url(r["pk"]) for name, url in act.items()})
+        for r in tables.case_rows(page.rows, no_category="未分类")
+    ]
     return render(
         request,
         "cases/triage.html",
@@ -421,6 +429,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "cases/inbox.html",
         {
             "page": page,
+            "rows": tables.case_rows(page.rows),
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "counts": selectors.inbox_counts(request.user),
@@ -441,12 +450,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/list.html",
         {
             "page": page,
+            "rows": tables.case_rows(page.rows),
             "f": f,
             "query": params.urlencode(),
-            "states": Case.WORKFLOW.choices(),
-            "channels": Channel.choices,
-            "kinds": Kind.choices,
-            "categories": _categories(),
+            "state_options": _choice_options(Case.WORKFLOW.choices(), f.state),
+            "channel_options": _choice_options(Channel.choices, f.channel),
+            "kind_options": _choice_options(Kind.choices, f.kind),
+            "sort_options": _choice_options(selectors.SORTS.items(), f.sort),
+            "category_options": _category_options(f.category),
             # Two levels below the actor's node: a province office picks among its
             # counties, not among every village of the province (tens of thousands).
             "place_options": _place_options(
@@ -459,9 +470,24 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 .values_list("pk", "kind", "name"),  # hundreds: no model instances
                 f.place,
             ),
-            "sorts": selectors.SORTS,
             "fallback": _fallback(page),
         },
+    )
+
+
+def _category_options(selected: int | None) -> str:
+    rows = Category.objects.filter(is_active=True).values_list("pk", "name")
+    return mark_safe(_options((pk, name, pk == selected) for pk, name in rows))  # noqa: S308
+
+
+def _choice_options(choices, selected: str) -> str:
+    """<option>s of (value, label) pairs, the selected one marked (see _options)."""
+    return mark_safe(  # noqa: S308 (values and labels escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
     )
 
 
@@ -499,8 +525,14 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "case": case,
         "entries": _with_files(timeline_for(case), case),
         "allowed": allowed,
-        "units": selectors.dispatch_units(actor) if "dispatch" in allowed else [],
-        "default_unit": case.category.default_unit_id if case.category else None,
+        "unit_options": (
+            _unit_options(
+                selectors.dispatch_units(actor),
+                case.category.default_unit_id if case.category else None,
+            )
+            if "dispatch" in allowed
+            else ""
+        ),
         "default_deadline": workdays.add_working_days(
             timezone.localdate(), services.default_days(case.category)
         ),
@@ -511,6 +543,15 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "merged": case.merged.all()[:20],
         "suggestions": _suggestions(actor, case, allowed),
     }
+
+
+UNIT_INDENT = {OrgNode.Kind.TOWN: "　", OrgNode.Kind.VILLAGE: "　　"}
+
+
+def _unit_options(units, selected: int | None) -> str:
+    # Towns indented under the departments, villages under their town.
+    rows = ((pk, UNIT_INDENT.get(kind, "") + name, pk == selected) for pk, kind, name in units)
+    return mark_safe(_options(rows))  # noqa: S308 (ids are ints, names escaped)
 
 
 def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
@@ -524,7 +565,10 @@ def _suggestions(actor, case: Case, allowed: dict) -> dict | None:
         exclude=case.pk,
     )
     answer["can_dispatch"] = "dispatch" in allowed
+    answer["merge_url"] = reverse("cases:act", args=[case.pk, "merge"])
+    url = tables.detail_url()
     for d in answer["duplicates"]:
+        d["url"] = url(d["id"])
         # merging into a finished case would bury a new complaint: link only
         d["mergeable"] = "merge" in allowed and d["state"] in OPEN_STATES
     answer["dup_top"], answer["dup_more"] = answer["duplicates"][:5], answer["duplicates"][5:]

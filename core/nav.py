@@ -7,8 +7,10 @@ entries also carry a hint for the home page tiles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,25 @@ def add_public(entry: NavEntry) -> None:
         public_entries.sort(key=lambda e: e.order)
 
 
+@lru_cache(maxsize=256)
+def _reversed(url_name: str, prefix: str, urlconf: str | None) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
+def url(url_name: str) -> str:
+    """reverse(url_name), kept per script prefix and URLconf: every page's header
+    asks for the same dozen or so."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def staff_nav(user) -> list[dict]:
     out = []
     for e in staff_entries:
         if e.roles and not (user.is_superuser or user.has_role(*e.roles)):
             continue
-        out.append({"label": e.label, "url": reverse(e.url_name)})
+        out.append({"label": e.label, "url": url(e.url_name)})
     return out
 
 
 def public_nav() -> list[dict]:
-    return [{"label": e.label, "url": reverse(e.url_name), "hint": e.hint} for e in public_entries]
+    return [{"label": e.label, "url": url(e.url_name), "hint": e.hint} for e in public_entries]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
+
 from orgs.models import OrgNode
 
 from . import selectors as sel
@@ -34,6 +37,19 @@ Part = str | Num
 
 def text_of(parts: list[Part]) -> str:
     return "".join(p.text if isinstance(p, Num) else p for p in parts)
+
+
+def html_of(parts: list[Part]) -> SafeString:
+    """The sentence for a page: a number with a value or a link as a link, the
+    rest as escaped text (one pass in Python: in the template, each text part's
+    failed `.value`/`.url` lookups cost more than the rest of the dashboard)."""
+    out = []
+    for p in parts:
+        if isinstance(p, Num) and (p.value is not None or p.url):
+            out.append(f'<a class="num" href="{escape(p.url)}">{escape(p.text)}</a>')
+        else:
+            out.append(conditional_escape(p.text if isinstance(p, Num) else p))
+    return mark_safe("".join(out))  # noqa: S308 (every part escaped)
 
 
 def activity_sentence(node: OrgNode, period: Period, a: dict | None = None) -> list[Part] | None:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -97,6 +98,47 @@ def _dashboard_data(node, period) -> dict:
     return data
 
 
+def _rate(value) -> str:
+    """A rate cell: "—" when there is nothing to rate, else two decimals and %."""
+    return "—" if value is None else f"{floatformat(value, 2)}%"
+
+
+def _place_rows(by_child, period, cases_url: str) -> list[dict]:
+    """The per-place table's cells, computed once (each link and rate in the
+    template cost more than the dashboard's queries)."""
+    rows = []
+    for c in by_child:
+        here = f"?node={c['node'].pk}&period={period.key}"
+        row = {"name": c["node"].name, "url": here}
+        for m in ("received", "accepted", "resolved", "overdue"):
+            row[m], row[f"{m}_url"] = c[m], f"{cases_url}{here}&measure={m}"
+        for r in ("response", "resolution", "satisfaction", "on_time"):
+            row[r] = _rate(c[r])
+        rows.append(row)
+    return rows
+
+
+def _category_rows(by_category, node, period, cases_url: str) -> list[dict]:
+    """The per-category table's cells (see _place_rows)."""
+    rows = []
+    for c in by_category:
+        cat = f"&category={c['category_id']}" if c["category_id"] else ""
+        url = f"{cases_url}?node={node.pk}&period={period.key}&measure={{}}{cat}"
+        rows.append(
+            {
+                "name": c["name"],
+                "received": c["received"],
+                "received_url": url.format("received"),
+                "resolved": c["resolved"],
+                "resolved_url": url.format("resolved"),
+                "overdue": c["overdue"],
+                "resolution": _rate(c["resolution"]),
+                "satisfaction": _rate(c["satisfaction"]),
+            }
+        )
+    return rows
+
+
 @login_required
 def dashboard(request):
     actor, node, period = _context(request)
@@ -153,6 +195,7 @@ def dashboard(request):
     rate_stats = [
         (label, figures.rates[key], u(num)) for key, (label, num, _den) in RATES.items()
     ] + [("综合得分", figures.score, "")]
+    cases_url = reverse("figures:cases")
     return render(
         request,
         "figures/dashboard.html",
@@ -165,8 +208,8 @@ def dashboard(request):
             "stats": stats,
             "rate_stats": rate_stats,
             "sentences": d["sentences"],
-            "by_category": by_category,
-            "by_child": by_child,
+            "category_rows": _category_rows(by_category, node, period, cases_url),
+            "place_rows": _place_rows(by_child, period, cases_url),
             "ranking": [] if is_unit else ranking,
             "rank_kind": "places",
             "commitments": commitments,
@@ -178,8 +221,6 @@ def dashboard(request):
             "chart": chart,
             "is_unit": is_unit,
             "can_brief": actor.is_superuser or actor.has_role(Role.OFFICE),
-            # Reversed once, not in every table row.
-            "cases_url": reverse("figures:cases"),
             "commitments_url": reverse("figures:commitments"),
         },
     )

@@ -45,3 +45,20 @@ def test_administrator_table_for_a_new_year():
     assert not workdays.is_fallback_year(2027)
     assert not workdays.is_workday(dt.date(2027, 10, 1))
     assert workdays.fallback_notice(dt.date(2027, 10, 1)) == ""
+
+
+def test_working_days_between_matches_a_day_by_day_walk():
+    # holidays and swapped workdays of 2025-2026 from the table; 2027 has none (weekends)
+    def walk(start, end):
+        lo, hi = sorted((start, end))
+        days = (lo + dt.timedelta(days=i) for i in range(1, (hi - lo).days + 1))
+        n = sum(1 for d in days if workdays.is_workday(d))
+        return n if end >= start else -n
+
+    base = dt.date(2025, 1, 1)
+    starts = [base + dt.timedelta(days=i) for i in range(0, 1000, 37)]
+    spans = [0, 1, 2, 6, 7, 8, 30, 365, -1, -5, -9, -400]
+    for start in starts:
+        for span in spans:
+            end = start + dt.timedelta(days=span)
+            assert workdays.working_days_between(start, end) == walk(start, end), (start, end)

@@ -57,18 +57,27 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     return day
 
 
+def _weekdays_through(day: dt.date) -> int:
+    """Mondays to Fridays from 1 January of year 1 (a Monday) to `day`, inclusive."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
+
+
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end]; negative when end is before start."""
+    """Working days in (start, end]; negative when end is before start.
+
+    Weekdays by arithmetic, then each year's exceptions (a few dozen) in the range:
+    a list page asks this for every row, and a deadline two years past would
+    otherwise be walked day by day."""
     if end == start:
         return 0
     sign = 1 if end > start else -1
     lo, hi = (start, end) if sign > 0 else (end, start)
-    count = 0
-    day = lo
-    while day < hi:
-        day += dt.timedelta(days=1)
-        if is_workday(day):
-            count += 1
+    count = _weekdays_through(hi) - _weekdays_through(lo)
+    for year in range(lo.year, hi.year + 1):
+        for day, work in _year_exceptions(year, _version[0]).items():
+            if lo < day <= hi and work != (day.weekday() < 5):
+                count += 1 if work else -1
     return sign * count
 
 

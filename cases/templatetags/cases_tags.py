@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from cases import masking
+from cases import masking, tables
 from tracking import workdays
 
 register = template.Library()
@@ -21,31 +21,12 @@ def deadline_label(case) -> str:
 def deadline_tone(case) -> str:
     if case.deadline is None or not case.clock_running:
         return ""
-    today = timezone.localdate()
-    if case.deadline < today:
-        return "danger"
-    if workdays.working_days_between(today, case.deadline) <= 3:
-        return "warn"
-    return "ok"
-
-
-STATE_TONES = {
-    "submitted": "warn",
-    "accepted": "",
-    "declined": "",
-    "merged": "",
-    "dispatched": "warn",
-    "signed": "",
-    "in_progress": "",
-    "replied": "ok",
-    "rated": "ok",
-    "closed": "ok",
-}
+    return tables.deadline_tone(case.deadline, timezone.localdate())
 
 
 @register.filter
 def state_tone(state: str) -> str:
-    return STATE_TONES.get(state, "")
+    return tables.STATE_TONES.get(state, "")
 
 
 @register.filter

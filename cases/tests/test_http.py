@@ -446,3 +446,21 @@ def test_refused_action_is_shown_on_the_case_page(client, submit, office, make_u
     assert r.status_code == 403 and "受理" in r.content.decode()
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
+
+
+def test_case_page_dispatch_picker_lists_units_in_tree_order(client, submit, office, category):
+    from orgs.models import OrgNode
+
+    case = submit(category=category.pk)
+    client.force_login(office)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    picker = page.split('<select name="unit" id="dispatch-unit">', 1)[1].split("</select>")[0]
+    unit = category.default_unit
+    assert f'<option value="{unit.pk}" selected>{unit.name}</option>' in picker
+    assert picker.count(" selected") == 1
+    town = OrgNode.objects.get(code="T01")
+    village = OrgNode.objects.get(code="T01V01")
+    assert f'<option value="{town.pk}">　{town.name}</option>' in picker
+    assert f'<option value="{village.pk}">　　{village.name}</option>' in picker
+    assert picker.index(f'value="{town.pk}"') < picker.index(f'value="{village.pk}"')
+    assert "网格" not in picker  # grids are not units

@@ -98,6 +98,10 @@ def test_case_page_shows_suggestions(client, office, submit, trained):
     assert 'id="suggestions"' in page
     assert original.tracking_code in page  # the Simplified original, found from Traditional
     assert "合并到此件" in page
+    detail = reverse("cases:detail", args=[original.pk])
+    assert f'<a href="{detail}">{original.tracking_code}</a>' in page
+    merge = reverse("cases:act", args=[repost.pk, "merge"])
+    assert f'<form method="post" action="{merge}">' in page
     assert "采用" in page
 
 
@@ -208,6 +212,14 @@ def test_triage_list_shows_each_rows_suggestions_and_accepts_in_one_click(
     assert f'id="case-{repost.pk}"' in page
     assert "采用“" in page and "ts-dispatch" in page
     assert original.tracking_code in page and "ts-merge" in page  # the repost's duplicate
+    for name in ("categorize", "dispatch", "merge"):  # each row's forms post for that row
+        action = reverse("cases:triage-act", args=[repost.pk, name])
+        assert f'<form method="post" action="{action}">' in page
+    detail = reverse("cases:detail", args=[original.pk])
+    assert f'<a href="{detail}">{original.tracking_code}</a>' in page
+    assert (
+        f'<a class="small" href="{reverse("cases:detail", args=[repost.pk])}#suggestions">' in page
+    )
     # computed once, then read from the store
     assert StoredAnswer.objects.filter(doc_id__in=[original.pk, repost.pk]).count() == 2
     stored = textsearch.triage_suggestions(office, [repost])[repost.pk]

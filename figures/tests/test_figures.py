@@ -2,13 +2,14 @@ import datetime as dt
 import io
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from figures import jobs, selectors
 from figures.models import CaseMonthly, ScoreWeights
 from figures.periods import parse_period
-from figures.sentences import case_sentence, text_of
+from figures.sentences import Num, all_sentences, case_sentence, html_of, text_of
 from orgs.models import Role
 from tracking import workdays
 from tracking.models import PersonalDataAccess
@@ -126,6 +127,42 @@ def test_ranking_with_weights_and_change(cases, node, make_user):
     assert rows[1]["score"] == 50.0
     units = selectors.ranking(node("C"), OCT, kind="units")
     assert {r["node"].code for r in units} == {"D05", "D07"}
+
+
+# The sentence as the dashboard's template wrote it, part by part.
+SENTENCE_TEMPLATE = Template(
+    '<p class="sentence">{% for part in s %}{% if part.value is not None or part.url %}'
+    '<a class="num" href="{{ part.url }}">{{ part.text }}</a>{% elif part.text %}'
+    "{{ part.text }}{% else %}{{ part }}{% endif %}{% endfor %}</p>"
+)
+
+
+def test_sentence_html_is_what_the_template_wrote(cases, node):
+    sentences = all_sentences(node("C"), OCT) + all_sentences(node("T01"), OCT)
+    sentences.append(["<b>未转义</b>", Num(None), Num(None, "/x?a=1&b=2"), Num(12.5, "", "%"), ""])
+    assert len(sentences) >= 3
+    for parts in sentences:
+        assert f'<p class="sentence">{html_of(parts)}</p>' == SENTENCE_TEMPLATE.render(
+            Context({"s": parts})
+        )
+
+
+def test_dashboard_tables_link_each_count_to_its_cases(cases, node, make_user, client):
+    client.force_login(make_user("C", Role.OFFICE))
+    county, t01 = node("C"), node("T01")
+    r = client.get(reverse("figures:dashboard"), {"node": county.pk, "period": "2026-10"})
+    page = r.content.decode()
+    drill = reverse("figures:cases")
+    here = f"?node={t01.pk}&amp;period=2026-10"
+    assert f'<td><a href="{here}">{t01.name}</a></td>' in page
+    received = selectors.case_figures(t01, OCT).sums["received"]
+    assert f'<a href="{drill}{here}&amp;measure=received">{received}</a>' in page
+    assert "%</td>" in page  # rates with two decimals
+    # the fixture's cases are uncategorised: the row links without a category
+    county_here = f"?node={county.pk}&amp;period=2026-10"
+    assert (
+        f'<td>未分类</td>\n      <td><a href="{drill}{county_here}&amp;measure=received">' in page
+    )
 
 
 def test_sentence_numbers_and_links(cases, node, make_user, client):
