@@ -57,6 +57,9 @@ def time_urls(client: Client, urls: list[str], samples: int) -> dict:
 
 
 def measure(samples: int = 40) -> dict:
+    import textintel
+
+    textintel.warm()  # as config/wsgi.py does before the workers fork
     out: dict = {}
     for key, username, make_urls in views_map.PAGES:
         try:

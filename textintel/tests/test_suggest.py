@@ -258,3 +258,17 @@ def test_a_model_of_the_older_format_predicts_and_is_retrained(textintel_dir):
             _training_sources["category"] = before
     classify.forget_models()
     assert textintel.predict("category", "自来水停水三天了，吃水都成问题")[0]["id"] == "饮水安全"
+
+
+def test_warm_loads_the_models_and_the_word_cutter_before_any_request(trained, monkeypatch):
+    classify.forget_models()
+    monkeypatch.setattr(classify, "_jieba", None)
+    textintel.warm()
+    assert {"category", "unit"} <= set(classify._loaded)
+    assert classify._jieba is not None
+
+
+def test_warm_without_trained_models_does_nothing(textintel_dir):
+    classify.forget_models()
+    textintel.warm()
+    assert classify._loaded == {}
