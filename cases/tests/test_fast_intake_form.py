@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.http.multipartparser import MultiPartParser
 from django.test import override_settings
 from hypothesis import given, settings
@@ -86,3 +87,52 @@ def test_anything_unusual_goes_to_the_general_parser():
     assert plain_form(CTYPE, ok.replace(b"\r\n\r\nx", b"\r\n\r\n\xff")) is None
     assert plain_form(CTYPE, ok[:-2]) is None  # no final line break
     assert plain_form(CTYPE, b"preamble\r\n" + ok) is None
+
+
+def _request(secure: bool):
+    from django.core.handlers.wsgi import WSGIRequest
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/submit/",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    if secure:
+        environ["HTTP_X_FORWARDED_PROTO"] = "https"
+    return WSGIRequest(environ)
+
+
+def _masked(headers: list[tuple[str, str]]) -> dict[str, str]:
+    import re
+
+    return {k: re.sub(r"expires=[^;]*", "expires=…", v) for k, v in headers}
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_answer_is_djangos_answer(secure):
+    import time
+
+    from django.utils.http import parse_http_date
+
+    from cases import fastintake
+
+    fastintake._Answer.templates.clear()
+    with override_settings(
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        SESSION_COOKIE_SECURE=secure,
+    ):
+        request = _request(secure)
+        for code in ("ABCD2345", "ZZZZ9999"):
+            status, headers = fastintake._Answer.headers(request, code)
+            django_status, django_headers = fastintake._django_answer(request, code)
+            assert status == django_status == "302 Found"
+            assert _masked(headers) == _masked(django_headers)
+            assert len(headers) == len(django_headers)
+            cookie = dict(headers)["Set-Cookie"]
+            expires = parse_http_date(cookie.split("expires=")[1].split(";")[0])
+            assert abs(expires - (time.time() + 3600)) < 3
+            assert cookie.endswith("; Secure") is secure
+    fastintake._Answer.templates.clear()
