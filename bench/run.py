@@ -423,8 +423,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads per worker (granian's blocking threads, gunicorn's gthread)",
+        default=None,
+        help="threads per worker (granian's blocking threads: 2, as make serve; "
+        "gunicorn: 1 = sync workers, more = gthread)",
     )
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--rounds", type=int, default=3)
@@ -445,6 +446,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = p.parse_args(argv)
     args.reuse = parse_reuse(args.reuse_dataset)
+    if args.threads is None:
+        args.threads = 2 if args.server == "granian" else 1
     args.scale = args.scale or ("full" if args.full else "quick")
 
     started = time.perf_counter()
@@ -463,6 +466,7 @@ def main(argv: list[str] | None = None) -> dict:
             "postgresql_replica": "the primary itself, as a stand-in (exercises the router)",
             "server": args.server,
             "workers": args.workers,
+            "threads": args.threads,
         }
     }
     for db in dbs:

@@ -24,6 +24,9 @@ import os
 import sys
 from pathlib import Path
 
+# GRANIAN_BACKPRESSURE (connections a worker takes at once) stays at granian's default
+# (backlog ÷ workers): it counts idle keep-alive connections too, so at the number of
+# threads a worker would wait on nginx's idle upstream connections and serve nobody.
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,9 +44,6 @@ def main() -> None:
             "WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)
         ),
         "GRANIAN_BLOCKING_THREADS": threads,
-        # A worker takes no more requests than it has threads: the others wait in the
-        # kernel's queue for a free worker, not inside a busy one.
-        "GRANIAN_BACKPRESSURE": threads,
         "GRANIAN_WEBSOCKETS": "false",
         # A worker killed (the OOM killer, a crash) is replaced.
         "GRANIAN_RESPAWN_FAILED_WORKERS": "true",
