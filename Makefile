@@ -35,7 +35,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(FULL),--full,)
 
-# Production mode: gunicorn workers on PostgreSQL + Redis (see deploy/ and the README).
+# Production mode: granian workers on PostgreSQL + Redis (see deploy/ and the README).
 serve: $(STAMP)
 	BIND=$${BIND:-127.0.0.1:$(PORT)} deploy/serve.sh
 

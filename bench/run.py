@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import load, submit, targets
-from .server import ROOT, Server
+from .server import ROOT, SERVERS, Server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/banshi_bench")
@@ -212,6 +212,7 @@ def throughput(server: Server, rounds: int, seconds: float, concurrency: int) ->
             # (acknowledgements first); the next /healthz round starts on a quiet server.
             drains.append(stage(server.env, "drained"))
     out: dict = {
+        "server": server.kind,
         "workers": server.workers,
         "threads": server.threads,
         "concurrency": concurrency,
@@ -377,8 +378,10 @@ def bench_database(db: str, args, use_redis: bool) -> dict:
         submit.PLACES[:] = fig["dataset"].pop("submit_places", [])
         log(f"{db}: data set ready in {fig['dataset']['seconds']} s")
         if not args.skip_http:
-            with Server(env, workers=args.workers, threads=args.threads) as server:
-                log(f"{db}: throughput, {args.workers} gunicorn workers")
+            with Server(
+                env, workers=args.workers, threads=args.threads, kind=args.server
+            ) as server:
+                log(f"{db}: throughput, {args.workers} {args.server} workers")
                 _step(
                     fig,
                     "throughput",
@@ -411,7 +414,19 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--scale", choices=["quick", "full", "tiny"], default=None)
     p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=1, help="gthread workers with N threads")
+    p.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="granian",
+        help="the HTTP server in front of the app (deploy/serve.sh's SERVER)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per worker (granian's blocking threads: 2, as make serve; "
+        "gunicorn: 1 = sync workers, more = gthread)",
+    )
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--round-seconds", type=float, default=4.0)
@@ -431,6 +446,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = p.parse_args(argv)
     args.reuse = parse_reuse(args.reuse_dataset)
+    if args.threads is None:
+        args.threads = 2 if args.server == "granian" else 1
     args.scale = args.scale or ("full" if args.full else "quick")
 
     started = time.perf_counter()
@@ -447,7 +464,9 @@ def main(argv: list[str] | None = None) -> dict:
             },
             "cache": "redis" if use_redis else "locmem (no Redis reachable)",
             "postgresql_replica": "the primary itself, as a stand-in (exercises the router)",
+            "server": args.server,
             "workers": args.workers,
+            "threads": args.threads,
         }
     }
     for db in dbs:

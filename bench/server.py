@@ -1,4 +1,5 @@
-"""Start and stop a real gunicorn server (several sync workers) for the benchmark."""
+"""Start and stop a real HTTP server (granian or gunicorn, several worker processes)
+for the benchmark, as `make serve` runs it."""
 
 from __future__ import annotations
 
@@ -20,17 +21,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The command after `python`, as deploy/serve.sh runs each server.
+SERVERS = {
+    "granian": [str(ROOT / "deploy" / "granian_serve.py")],
+    "gunicorn": ["-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "config.wsgi"],
+}
+
+
 class Server:
     def __init__(
-        self, env: dict[str, str], workers: int = 4, port: int | None = None, threads: int = 1
+        self,
+        env: dict[str, str],
+        workers: int = 4,
+        port: int | None = None,
+        threads: int = 1,
+        kind: str = "granian",
     ) -> None:
+        if kind not in SERVERS:
+            raise ValueError(f"server {kind!r}: one of {', '.join(SERVERS)}")
         self.env = env
+        self.kind = kind
         self.workers = workers
         self.threads = threads
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.killed: list[int] = []
-        self.log = Path(env.get("BANSHI_VAR_DIR", "/tmp")) / f"gunicorn-{self.port}.log"
+        self.log = Path(env.get("BANSHI_VAR_DIR", "/tmp")) / f"{kind}-{self.port}.log"
 
     def __enter__(self) -> Server:
         self.start()
@@ -50,14 +66,7 @@ class Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._logfile = open(self.log, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "config.wsgi",
-            ],
+            [sys.executable, *SERVERS[self.kind]],
             cwd=ROOT,
             env=env,
             stdout=self._logfile,
@@ -77,7 +86,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: see {self.log}")
+                raise RuntimeError(f"{self.kind} exited: see {self.log}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
                 if len(self.worker_pids()) >= self.workers:
@@ -85,7 +94,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn not ready after {timeout}s: see {self.log}")
+        raise RuntimeError(f"{self.kind} not ready after {timeout}s: see {self.log}")
 
     def worker_pids(self) -> list[int]:
         """Live workers (a killed one stays a zombie until the arbiter reaps it)."""

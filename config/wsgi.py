@@ -11,6 +11,26 @@ from cases.fastintake import FastIntake  # noqa: E402
 application = FastIntake(_django)
 
 
+def _without_process_env(app):
+    """granian puts its whole process environment in every request's environ (CGI
+    style): SECRET_KEY, DATABASE_URL with its password… would be in request.META,
+    and so in error reports. They are dropped before the app sees the request."""
+    request_keys = ("HTTP_", "CONTENT_", "SERVER_", "REMOTE_", "wsgi.")
+    process = tuple(k for k in os.environ if not k.startswith(request_keys) and k not in _CGI_KEYS)
+
+    def stripped(environ, start_response):
+        for key in process:
+            environ.pop(key, None)
+        return app(environ, start_response)
+
+    return stripped
+
+
+_CGI_KEYS = {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "GATEWAY_INTERFACE"}
+# What deploy/granian_serve.py serves.
+granian_application = _without_process_env(application)
+
+
 def _warm() -> None:
     # Done once here, before gunicorn forks its workers (preload_app): otherwise every
     # worker, and every worker recycled after max_requests, loads the URLconf (with the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Production mode on one host: several gunicorn workers on PostgreSQL, Redis for
+# Production mode on one host: several granian workers on PostgreSQL, Redis for
 # cache, sessions and rate limits, static files by whitenoise (or nginx), the
 # periodic jobs in a side loop. Settings come from the environment:
 #   DATABASE_URL  (default postgres://postgres@127.0.0.1:5432/banshi)
@@ -7,7 +7,8 @@
 #   SECRET_KEY    (default: generated once into var/secret_key)
 #   ALLOWED_HOSTS (default 127.0.0.1,localhost)
 #   DATABASE_REPLICA_URL (optional: heavy pages read from it)
-#   BIND (127.0.0.1:8000), WEB_CONCURRENCY (2 × cores + 1), SEED_DEMO=1 to load the demo county
+#   BIND (127.0.0.1:8000), WEB_CONCURRENCY (2 × cores + 1), WORKER_THREADS (2),
+#   SERVER (granian, or gunicorn: deploy/gunicorn.conf.py), SEED_DEMO=1 to load the demo county
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -51,5 +52,11 @@ nice -n 10 "$BIN/python" manage.py drain_submissions &
 DRAINER=$!
 trap 'kill "$SCHEDULER" "$DRAINER" 2>/dev/null || true' EXIT
 
-echo "serving on http://${BIND:-127.0.0.1:8000}/ (${WEB_CONCURRENCY:-$((2 * $(nproc) + 1))} workers)"
-"$BIN/python" -m gunicorn -c deploy/gunicorn.conf.py config.wsgi
+echo "serving on http://${BIND:-127.0.0.1:8000}/ (${SERVER:-granian}, ${WEB_CONCURRENCY:-$((2 * $(nproc) + 1))} workers)"
+case "${SERVER:-granian}" in
+  # granian stops when one worker dies twice within 5.5 s (its crash-loop guard):
+  # started again, the acknowledged rows are in the database whatever happened.
+  granian) until "$BIN/python" deploy/granian_serve.py; do echo "granian exited; restarting" >&2; sleep 1; done ;;
+  gunicorn) "$BIN/python" -m gunicorn -c deploy/gunicorn.conf.py config.wsgi ;;
+  *) echo "make serve: SERVER is granian or gunicorn (got $SERVER)" >&2; exit 2 ;;
+esac

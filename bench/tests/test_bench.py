@@ -82,9 +82,10 @@ def _server_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def test_load_generator_and_worker_restart_on_a_real_server(tmp_path):
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_load_generator_and_worker_restart_on_a_real_server(tmp_path, kind):
     # /healthz touches no database, so the server needs none migrated.
-    with Server(_server_env(tmp_path), workers=2) as server:
+    with Server(_server_env(tmp_path), workers=2, kind=kind) as server:
         result = load.run(
             server.port,
             lambda i: load.Healthz(),
