@@ -32,7 +32,7 @@ granian_application = _without_process_env(application)
 
 
 def _warm() -> None:
-    # Done once here, before gunicorn forks its workers (preload_app): otherwise every
+    # Done once here, before the server forks its workers (preload): otherwise every
     # worker, and every worker recycled after max_requests, loads the URLconf (with the
     # API's schemas), the URL reverse map and the translations on its first request,
     # 1.6 s of CPU each time.
@@ -47,6 +47,11 @@ def _warm() -> None:
     translation.activate(settings.LANGUAGE_CODE)
     translation.gettext("提交")
     translation.deactivate()
+    # The suggesters and jieba's dictionary: 1-2 s of CPU in each worker's first
+    # suggestion (the triage page, a case awaiting triage) otherwise.
+    import textintel
+
+    textintel.warm()
 
 
 _warm()
