@@ -32,22 +32,7 @@ def step_setup(args: dict) -> dict:
     out["users"] = dataset.make_users()
     out.update(dataset.generate_items(scale))
     out["submit_places"] = dataset.submit_places()
-    out["checkpoint_seconds"] = _checkpoint()
     return out
-
-
-def _checkpoint() -> float | None:
-    """SQLite: move the load's write-ahead log (gigabytes at FULL) into the database
-    file now, as a deployment's quiet hours would, not in the first measured writes
-    (their commit's automatic checkpoint copied it while the submissions were timed)."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return None
-    t0 = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return round(time.perf_counter() - t0, 1)
 
 
 def step_reuse(args: dict) -> dict:
@@ -63,7 +48,6 @@ def step_reuse(args: dict) -> dict:
     out["migrate_seconds"] = round(time.perf_counter() - t0, 2)
     out["counts"] = dataset.counts()
     out["submit_places"] = dataset.submit_places()
-    out["checkpoint_seconds"] = _checkpoint()
     return out
 
 
