@@ -212,7 +212,7 @@ def _django_answer(request, code: str) -> tuple[str, list]:
     return f"{response.status_code} {response.reason_phrase}", headers
 
 
-_COOKIE_MAX_AGE = 3600  # views.acknowledged's; the template below checks it is
+_COOKIE_MAX_AGE = views.LAST_CODE_MAX_AGE  # the template below checks the answer has it
 
 
 class _Answer:
