@@ -401,14 +401,17 @@ class PendingSubmission(models.Model):
     the two leaves the row here for the next drain: acknowledged is never lost.
     """
 
-    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+    # Every index below is written by each acknowledgement, the busiest write there is:
+    # unique by a constraint (no second, pattern-matching index on PostgreSQL), and
+    # the case's and the received time's only once the row is filed (partial).
+    tracking_code = models.CharField(max_length=12, default=new_tracking_code)
     intake_key = models.CharField(max_length=40, blank=True)
     # The cleaned form (ids, not objects); emptied once the case holds it, so the
     # resident's name and phone are not kept twice.
     form = models.JSONField(default=dict)
     received_at = models.DateTimeField(default=timezone.now)
-    case = models.OneToOneField(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # Set when a row could not become a case (e.g. its village was removed meanwhile).
     error = models.CharField(max_length=200, blank=True)
@@ -417,13 +420,22 @@ class PendingSubmission(models.Model):
         verbose_name = "待登记的网上诉求"
         verbose_name_plural = "待登记的网上诉求"
         constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="pending_tracking_code_uniq"),
             models.UniqueConstraint(
                 fields=["intake_key"], condition=~Q(intake_key=""), name="pending_intake_key_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(case__isnull=False), name="pending_case_uniq"
             ),
         ]
         indexes = [
             models.Index(
                 fields=["id"], condition=Q(case__isnull=True, error=""), name="pending_open_idx"
             ),
-            models.Index(fields=["received_at"], name="pending_received_idx"),
+            # The catch-up job drops filed rows after a week.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(case__isnull=False),
+                name="pending_filed_received_idx",
+            ),
         ]
