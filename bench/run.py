@@ -155,8 +155,6 @@ def base_env(var_dir: Path, db: str, use_redis: bool) -> dict[str, str]:
         CASES_RATE_SUBMIT_PHONE="100000000/h",
         # Production mode: the drain_submissions process makes the cases (bench/server.py).
         CASES_DRAIN_AFTER_RESPONSE="0",
-        # Production mode: the acknowledged rows go through the intake writer.
-        CASES_INTAKE_SOCKET=str(var_dir / "intake.sock"),
     )
     if db == "postgresql":
         env["DATABASE_URL"] = PG_URL
@@ -201,11 +199,6 @@ def throughput(server: Server, rounds: int, seconds: float, concurrency: int) ->
     """Alternate /healthz and submission in short rounds so machine noise hits both alike."""
     health, subm = [], []
 
-    def side_cpu() -> float:  # the intake writer's and the drain process's
-        return server.process_cpu_seconds(server.writer) + server.process_cpu_seconds(
-            server.drainer
-        )
-
     def measured(job) -> dict:
         mark: list[float] = []
         r = load.run(
@@ -214,10 +207,9 @@ def throughput(server: Server, rounds: int, seconds: float, concurrency: int) ->
             concurrency=concurrency,
             max_requests=100_000,
             max_seconds=seconds,
-            on_start=lambda: mark.extend((server.cpu_seconds(), side_cpu())),
+            on_start=lambda: mark.append(server.cpu_seconds()),
         )
         r["server_cpu_seconds"] = server.cpu_seconds() - mark[0]
-        r["side_cpu_seconds"] = side_cpu() - mark[1]
         return r
 
     drains: list[dict] = []
@@ -272,10 +264,6 @@ def _merge(runs: list[dict]) -> dict:
         "server_cpu_ms": round(1000 * sum(r.get("server_cpu_seconds", 0) for r in runs) / ok, 3)
         if ok
         else None,
-        # The intake writer's and the drain process's CPU in the same window, per request.
-        "side_cpu_ms": round(1000 * sum(r.get("side_cpu_seconds", 0) for r in runs) / ok, 3)
-        if ok
-        else None,
         "errors": runs[-1]["errors"],
     }
 
@@ -287,18 +275,8 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
     run_id = f"{int(time.time())}"
     killed: list[int] = []
 
-    writer_killed = []
-
     def killer() -> None:
-        if server.writer is not None:
-            # The intake writer first: the workers insert by themselves meanwhile.
-            time.sleep(0.25)
-            server.kill_writer()
-            writer_killed.append(1)
-            time.sleep(0.25)
-            server.start_writer()
-        else:
-            time.sleep(0.5)
+        time.sleep(0.5)
         killed.append(server.kill_worker())
         time.sleep(0.5)
         killed.append(server.kill_worker())
@@ -329,7 +307,6 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
         "retried_after_cut": result["retried"],
         "errors": result["errors"],
         "workers_killed": len(killed),
-        "writer_killed": len(writer_killed),
         "workers_after": len(server.worker_pids()),
         **check,
     }

@@ -65,9 +65,6 @@ class Server:
         }
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._logfile = open(self.log, "ab")  # noqa: SIM115
-        self.writer = None
-        if env.get("CASES_INTAKE_SOCKET"):
-            self.start_writer()
         self.proc = subprocess.Popen(
             [sys.executable, *SERVERS[self.kind]],
             cwd=ROOT,
@@ -84,38 +81,6 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.wait_ready()
-
-    def start_writer(self, timeout: float = 30) -> None:
-        """The intake writer beside the workers, as deploy/serve.sh runs it."""
-        socket_path = Path(self.env["CASES_INTAKE_SOCKET"])
-        socket_path.unlink(missing_ok=True)  # a killed writer's: ready is when it is new
-        self.writer = subprocess.Popen(
-            [sys.executable, "manage.py", "intake_writer"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._logfile,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while not socket_path.exists():
-            if self.writer.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"intake writer not ready: see {self.log}")
-            time.sleep(0.05)
-
-    def kill_writer(self) -> None:
-        """SIGKILL the intake writer; the workers insert by themselves until it is back."""
-        self.writer.kill()
-        self.writer.wait()
-
-    def process_cpu_seconds(self, proc: subprocess.Popen | None) -> float:
-        """User + system CPU of a side process (the writer, the drainer) so far."""
-        if proc is None or proc.poll() is not None:
-            return 0.0
-        try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -177,10 +142,10 @@ class Server:
         raise RuntimeError(f"workers not replaced after {timeout}s: see {self.log}")
 
     def stop(self) -> None:
-        for side in (getattr(self, "drainer", None), getattr(self, "writer", None)):
-            if side and side.poll() is None:
-                side.terminate()
-                side.wait(timeout=30)
+        drainer = getattr(self, "drainer", None)
+        if drainer and drainer.poll() is None:
+            drainer.terminate()
+            drainer.wait(timeout=30)
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -263,12 +263,6 @@ CASES_DRAIN_AFTER_RESPONSE = env_bool("CASES_DRAIN_AFTER_RESPONSE", True)
 # QUIET seconds, or when the oldest waiting one is MAX_LAG seconds old.
 CASES_DRAIN_QUIET_SECONDS = float(os.environ.get("CASES_DRAIN_QUIET_SECONDS", "0.5"))
 CASES_DRAIN_MAX_LAG_SECONDS = float(os.environ.get("CASES_DRAIN_MAX_LAG_SECONDS", "30"))
-# Production mode: the Unix socket of the `intake_writer` process, which commits the
-# acknowledged rows of concurrent submissions together (cases/intake_writer.py). Empty:
-# each worker inserts its own row. A worker the writer does not answer within the
-# timeout inserts the row itself.
-CASES_INTAKE_SOCKET = os.environ.get("CASES_INTAKE_SOCKET", "")
-CASES_INTAKE_TIMEOUT_SECONDS = float(os.environ.get("CASES_INTAKE_TIMEOUT_SECONDS", "5"))
 CASES_DEFAULT_DAYS = int(os.environ.get("CASES_DEFAULT_DAYS", "10"))  # without a category
 # Rate limits (django-ratelimit, on the default cache: locmem here, Redis with REDIS_URL).
 # Behind a proxy, set RATELIMIT_IP_META_KEY (e.g. HTTP_X_REAL_IP) so limits see the client.

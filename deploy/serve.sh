@@ -50,19 +50,7 @@ SCHEDULER=$!
 export CASES_DRAIN_AFTER_RESPONSE=0
 nice -n 10 "$BIN/python" manage.py drain_submissions &
 DRAINER=$!
-# The intake writer commits the acknowledged rows of concurrent submissions together
-# (one WAL flush for many); a worker it does not answer inserts its row itself.
-export CASES_INTAKE_SOCKET=${CASES_INTAKE_SOCKET:-$BANSHI_VAR_DIR/intake.sock}
-(
-  trap 'kill "$WRITER" 2>/dev/null; exit 0' TERM
-  while true; do
-    "$BIN/python" manage.py intake_writer & WRITER=$!
-    wait "$WRITER" || echo "intake writer exited; restarting" >&2
-    sleep 1
-  done
-) &
-WRITER_LOOP=$!
-trap 'kill "$SCHEDULER" "$DRAINER" "$WRITER_LOOP" 2>/dev/null || true' EXIT
+trap 'kill "$SCHEDULER" "$DRAINER" 2>/dev/null || true' EXIT
 
 echo "serving on http://${BIND:-127.0.0.1:8000}/ (${SERVER:-granian}, ${WEB_CONCURRENCY:-$((2 * $(nproc) + 1))} workers)"
 case "${SERVER:-granian}" in
