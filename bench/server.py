@@ -65,8 +65,11 @@ class Server:
         }
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._logfile = open(self.log, "ab")  # noqa: SIM115
+        command = SERVERS[self.kind]
+        if self.kind == "gunicorn" and env.get("WSGI_APP"):  # granian reads it itself
+            command = [*command[:-1], env["WSGI_APP"]]
         self.proc = subprocess.Popen(
-            [sys.executable, *SERVERS[self.kind]],
+            [sys.executable, *command],
             cwd=ROOT,
             env=env,
             stdout=self._logfile,

@@ -15,6 +15,8 @@ processes, 2 × cores + 1), WORKER_THREADS (threads per worker, 2), LOG_LEVEL
 (warning), ACCESS_LOG (any value: log each request); any other granian option as
 its GRANIAN_* variable (`.venv/bin/granian --help`), e.g. GRANIAN_WORKERS_LIFETIME
 to recycle workers.
+WSGI_APP (config.wsgi:granian_application) is the app served; only the
+benchmark's cost ladder changes it.
 """
 
 from __future__ import annotations
@@ -53,14 +55,18 @@ def main() -> None:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
 
+    import importlib
+
     from django.db import connections
     from granian.cli import cli
 
-    import config.wsgi  # noqa: F401 (preload: the workers fork with the app imported)
+    # The app (the benchmark's cost ladder serves its own, bench/ladder_app.py).
+    target = os.environ.get("WSGI_APP", "config.wsgi:granian_application")
+    importlib.import_module(target.partition(":")[0])  # preload: workers fork with it
 
     # Nothing the import opened may be shared between processes.
     connections.close_all()
-    cli(["config.wsgi:granian_application"], auto_envvar_prefix="GRANIAN")
+    cli([target], auto_envvar_prefix="GRANIAN")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,168 @@
+"""The cost ladder of a public submission: where the CPU of one acknowledgement goes.
+
+    .venv/bin/python -m bench.ladder [--db postgresql|sqlite] [--reuse DBNAME|DIR]
+
+The same server, the same load generator and the same rounds as the benchmark's
+throughput step (bench/run.py), served by bench/ladder_app.py, whose submission path
+stops after one step of the real one: the answer alone, + parsing and the CSRF check,
++ the rate limits, + the queued row without waiting for its WAL flush (not durable:
+shown only to price the flush), the real path. Each step's rounds alternate with
+/healthz rounds; for each it reports the ratio and the CPU per request of every
+process on the machine (the workers, PostgreSQL, Redis, the load generator, the
+kernel's interrupts), from /proc. Prints one JSON object and saves it under
+bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import load, submit
+from .run import PG_URL, REDIS_URL, RESULTS, base_env, log, pg_clone, sqlite_copy, stage
+from .server import ROOT, Server
+
+TICK = os.sysconf("SC_CLK_TCK")
+STEPS = ("answer", "parse", "limits", "nosync", "full")
+
+
+def _cpu_by_process(server: Server) -> dict[str, float]:
+    """CPU seconds so far of each kind of process on the machine, and the total."""
+    workers = set(server.worker_pids())
+    out: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        pid = int(entry)
+        if pid == os.getpid():
+            kind = "load generator"
+        elif pid in workers:
+            kind = "workers"
+        elif comm.startswith("postgres"):
+            kind = "postgresql"
+        elif comm.startswith("redis"):
+            kind = "redis"
+        else:
+            kind = "other"
+        out[kind] = out.get(kind, 0) + (int(fields[11]) + int(fields[12])) / TICK
+    cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    out["interrupts"] = (cpu[5] + cpu[6]) / TICK
+    out["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / TICK  # all but idle and iowait
+    return out
+
+
+def _round(server: Server, job, seconds: float, concurrency: int) -> dict:
+    before: dict[str, float] = {}
+    r = load.run(
+        server.port,
+        job,
+        concurrency=concurrency,
+        max_requests=100_000,
+        max_seconds=seconds,
+        on_start=lambda: before.update(_cpu_by_process(server)),
+    )
+    after = _cpu_by_process(server)
+    ok = r["ok"] or 1
+    return {
+        "per_second": r["per_second"],
+        "ok": r["ok"],
+        "cpu_ms": {k: round(1000 * (after[k] - before.get(k, 0)) / ok, 3) for k in after},
+    }
+
+
+def _step(env: dict, step: str, args) -> dict:
+    env = {**env, "WSGI_APP": "bench.ladder_app:app", "BENCH_LADDER_STEP": step}
+    rounds, seconds, concurrency = args.rounds, args.round_seconds, args.concurrency
+    threads = 2 if args.server == "granian" else 1
+    health, subm = [], []
+    with Server(env, workers=4, threads=threads, kind=args.server) as server:
+        stage(env, "drained")
+        for _ in range(rounds):
+            health.append(_round(server, lambda i: load.Healthz(), seconds, concurrency))
+            subm.append(_round(server, lambda i: submit.SubmitJob(i), seconds, concurrency))
+            stage(env, "drained")
+    ratios = [s["per_second"] / h["per_second"] for h, s in zip(health, subm, strict=True)]
+
+    def median_cpu(runs: list[dict]) -> dict:
+        kinds = sorted({k for r in runs for k in r["cpu_ms"]})
+        return {k: round(statistics.median(r["cpu_ms"].get(k, 0) for r in runs), 3) for k in kinds}
+
+    return {
+        "ratio_median": round(statistics.median(ratios), 3),
+        "ratios": [round(x, 3) for x in ratios],
+        "healthz_per_second": [h["per_second"] for h in health],
+        "submit_per_second": [s["per_second"] for s in subm],
+        "healthz_cpu_ms": median_cpu(health),
+        "submit_cpu_ms": median_cpu(subm),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(prog="python -m bench.ladder", description=__doc__.split("\n")[0])
+    p.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    p.add_argument("--reuse", help="a kept data set (PostgreSQL DBNAME, SQLite DIR); else tiny")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--round-seconds", type=float, default=3.0)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--steps", default=",".join(STEPS))
+    p.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    p.add_argument("--no-save", action="store_true")
+    args = p.parse_args(argv)
+    var_dir = Path(tempfile.mkdtemp(prefix="banshi-ladder-"))
+    env = base_env(var_dir, args.db, use_redis=True)
+    env["PYTHONPATH"] = str(ROOT)
+    try:
+        if args.reuse and args.db == "postgresql":
+            pg_clone(args.reuse, PG_URL)
+            dataset = stage(env, "reuse")
+        elif args.reuse:
+            sqlite_copy(args.reuse, var_dir)
+            dataset = stage(env, "reuse")
+        else:
+            if args.db == "postgresql":
+                from .run import pg_recreate
+
+                pg_recreate(PG_URL)
+            dataset = stage(env, "setup", {"scale": "tiny"})
+        submit.PLACES[:] = dataset.get("submit_places", [])
+        figures = {
+            "run": {
+                "db": args.db,
+                "data set": args.reuse or "tiny",
+                "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "cpus": os.cpu_count(),
+                "server": f"{args.server}, 4 workers"
+                + (" x 2 threads" if args.server == "granian" else " (sync)"),
+                "redis": REDIS_URL,
+            }
+        }
+        for step in args.steps.split(","):
+            log(f"ladder: {step}")
+            figures[step] = _step(env, step, args)
+            time.sleep(1)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    text = json.dumps(figures, ensure_ascii=False, indent=1)
+    if not args.no_save:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        (RESULTS / f"{stamp}-ladder-{args.db}.json").write_text(text + "\n")
+    print(text)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

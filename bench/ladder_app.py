@@ -1,0 +1,73 @@
+"""The WSGI app the cost ladder (bench/ladder.py) serves: the real app, except that
+a POST to the submission page stops after BENCH_LADDER_STEP. Bench only: never served
+by `make serve`.
+
+Steps, each one the previous plus one piece of the real busy path
+(cases/fastintake.py):
+  answer   read the body, send the acknowledgement's 302 (the HTTP server's floor)
+  parse    + the multipart reader, the request object, the CSRF check, the form
+  limits   + both rate limits (one Redis script call)
+  nosync   + the queued row, its commit not waiting for the WAL flush (NOT durable:
+           a database crash could lose an acknowledged submission; measured only to
+           show what the flush costs)
+  full     the real app
+"""
+
+from __future__ import annotations
+
+import os
+
+from config.wsgi import granian_application  # first: sets Django up
+
+# isort: split
+from django.core.handlers.wsgi import WSGIRequest
+from django.db import connection
+from django.http import QueryDict
+
+from cases import fastintake, services, views
+from orgs.models import OrgNode
+
+STEP = os.environ.get("BENCH_LADDER_STEP", "full")
+STEPS = ("answer", "parse", "limits", "nosync", "full")
+_DONE = [("Location", "/submit/done/LADDER2345/"), ("Content-Length", "0")]
+
+
+def _busy_path_until(step: str, environ: dict) -> None:
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    if step == "answer":
+        return
+    fields = fastintake.plain_form(environ.get("CONTENT_TYPE", ""), body)
+    request = WSGIRequest(environ)
+    post = QueryDict(mutable=True)
+    for key, values in fields.items():
+        post.setlist(key, values)
+    request.POST = post
+    fastintake._CSRF.process_request(request)
+    if fastintake._CSRF.process_view(request, views.submit, (), {}) is not None:
+        raise RuntimeError("CSRF refused")
+    place_id = int(post["place"])
+    form = views.submission_form(post)
+    form["place"] = OrgNode(pk=place_id, kind=fastintake._Cache.fresh().places[place_id])
+    form["category"] = None
+    if step == "parse":
+        return
+    views.over_submit_limits(request)
+    if step == "limits":
+        return
+    if not getattr(connection, "ladder_nosync", False):
+        connection.ensure_connection()
+        with connection.cursor() as cursor:  # this process's connection only
+            if connection.vendor == "postgresql":
+                cursor.execute("SET synchronous_commit TO off")
+            else:
+                cursor.execute("PRAGMA synchronous = OFF")
+        connection.ladder_nosync = True
+    services.submission_receive(**form)
+
+
+def app(environ, start_response):
+    if STEP == "full" or environ.get("REQUEST_METHOD") != "POST":
+        return granian_application(environ, start_response)
+    _busy_path_until(STEP, environ)
+    start_response("302 Found", _DONE)
+    return [b""]
