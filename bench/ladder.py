@@ -6,7 +6,8 @@ The same server, the same load generator and the same rounds as the benchmark's
 throughput step (bench/run.py), served by bench/ladder_app.py, whose submission path
 stops after one step of the real one: the answer alone, + parsing and the CSRF check,
 + the rate limits, + the queued row without waiting for its WAL flush (not durable:
-shown only to price the flush), the real path. Each step's rounds alternate with
+shown only to price the flush), the real path; "nolimits" (the real path without
+the rate limits) on request. Each step's rounds alternate with
 /healthz rounds; for each it reports the ratio and the CPU per request of every
 process on the machine (the workers, PostgreSQL, Redis, the load generator, the
 kernel's interrupts), from /proc. Prints one JSON object and saves it under
@@ -30,7 +31,7 @@ from .run import PG_URL, REDIS_URL, RESULTS, base_env, log, pg_clone, sqlite_cop
 from .server import ROOT, Server
 
 TICK = os.sysconf("SC_CLK_TCK")
-STEPS = ("answer", "parse", "limits", "nosync", "full")
+STEPS = ("answer", "parse", "limits", "nosync", "full")  # and "nolimits" (--steps)
 
 
 def _cpu_by_process(server: Server) -> dict[str, float]:
@@ -86,14 +87,17 @@ def _round(server: Server, job, seconds: float, concurrency: int) -> dict:
 def _step(env: dict, step: str, args) -> dict:
     env = {**env, "WSGI_APP": "bench.ladder_app:app", "BENCH_LADDER_STEP": step}
     rounds, seconds, concurrency = args.rounds, args.round_seconds, args.concurrency
-    threads = 2 if args.server == "granian" else 1
+    threads = args.threads or (2 if args.server == "granian" else 1)
     health, subm = [], []
-    with Server(env, workers=4, threads=threads, kind=args.server) as server:
+    with Server(env, workers=args.workers, threads=threads, kind=args.server) as server:
         stage(env, "drained")
+        rows_before = stage(env, "queue_total")["rows"]
         for _ in range(rounds):
             health.append(_round(server, lambda i: load.Healthz(), seconds, concurrency))
             subm.append(_round(server, lambda i: submit.SubmitJob(i), seconds, concurrency))
             stage(env, "drained")
+        # Rows the step stored: none before the queued row's step.
+        queued = stage(env, "queue_total")["rows"] - rows_before
     ratios = [s["per_second"] / h["per_second"] for h, s in zip(health, subm, strict=True)]
 
     def median_cpu(runs: list[dict]) -> dict:
@@ -103,6 +107,8 @@ def _step(env: dict, step: str, args) -> dict:
     return {
         "ratio_median": round(statistics.median(ratios), 3),
         "ratios": [round(x, 3) for x in ratios],
+        "acknowledged": sum(s["ok"] for s in subm),
+        "queued": queued,
         "healthz_per_second": [h["per_second"] for h in health],
         "submit_per_second": [s["per_second"] for s in subm],
         "healthz_cpu_ms": median_cpu(health),
@@ -119,6 +125,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--steps", default=",".join(STEPS))
     p.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=None, help="granian: 2, gunicorn: 1")
     p.add_argument("--no-save", action="store_true")
     args = p.parse_args(argv)
     var_dir = Path(tempfile.mkdtemp(prefix="banshi-ladder-"))
@@ -144,8 +152,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "data set": args.reuse or "tiny",
                 "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "cpus": os.cpu_count(),
-                "server": f"{args.server}, 4 workers"
-                + (" x 2 threads" if args.server == "granian" else " (sync)"),
+                "server": f"{args.server}, {args.workers} workers x {args.threads or 'default'}"
+                " threads",
                 "redis": REDIS_URL,
             }
         }

@@ -38,19 +38,19 @@ def log(msg: str) -> None:
 
 
 def _pg_admin(url: str):
-    from urllib.parse import urlparse
-
+    import dj_database_url
     import psycopg
 
-    u = urlparse(url)
+    # As the app reads DATABASE_URL: a host may be a socket directory (%2Fvar%2Frun…).
+    db = dj_database_url.parse(url)
     return psycopg.connect(
-        host=u.hostname,
-        port=u.port or 5432,
-        user=u.username or "postgres",
-        password=u.password,
+        host=db["HOST"] or None,
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        password=db["PASSWORD"] or None,
         dbname="postgres",
         autocommit=True,
-    ), u.path.lstrip("/")
+    ), db["NAME"]
 
 
 def pg_available(url: str) -> bool:

@@ -97,8 +97,16 @@ def step_drained(args: dict) -> dict:
     return {"pending": first, "seconds": round(time.perf_counter() - t0, 2), "left": left}
 
 
+def step_queue_total(args: dict) -> dict:
+    """Rows the intake queue ever took (filed or not, until the weekly clean-up)."""
+    from cases.models import PendingSubmission
+
+    return {"rows": PendingSubmission.objects.count()}
+
+
 STEPS = {
     "drained": step_drained,
+    "queue_total": step_queue_total,
     "setup": step_setup,
     "reuse": step_reuse,
     "pages": step_pages,

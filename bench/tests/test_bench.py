@@ -224,3 +224,31 @@ def test_reuse_dataset_values_and_sqlite_copy(tmp_path):
     assert (scratch / "models" / "m" / "x.bin").read_bytes() == b"model"
     with pytest.raises(SystemExit):
         run.sqlite_copy(str(tmp_path / "missing"), scratch)
+
+
+def test_cost_ladder_steps_on_this_database(monkeypatch):
+    """The ladder's steps stop where they say: nothing is queued before the queued
+    row's step, every acknowledgement is queued in the real path."""
+    from bench import ladder, run
+
+    url = os.environ.get("DATABASE_URL", "")
+    db = "postgresql" if url.startswith("postgres") else "sqlite"
+    if db == "postgresql":
+        scratch = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_laddersmoke"
+        monkeypatch.setattr(ladder, "PG_URL", scratch)
+        monkeypatch.setattr(run, "PG_URL", scratch)
+    redis_db = 10 if db == "sqlite" else 9
+    monkeypatch.setattr(ladder, "REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
+    monkeypatch.setattr(run, "REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
+    figures = ladder.main(
+        [f"--db={db}", "--rounds=1", "--round-seconds=0.5", "--steps=limits,full", "--no-save"]
+    )
+    limits, full = figures["limits"], figures["full"]
+    assert limits["acknowledged"] > 0 and limits["queued"] == 0
+    # (the load generator's warm-up submissions are queued too, unacknowledged)
+    assert full["queued"] >= full["acknowledged"] > 0
+    for step in (limits, full):
+        assert step["ratios"][0] > 0
+        assert step["submit_cpu_ms"]["workers"] > 0 and step["submit_cpu_ms"]["machine"] > 0
+    # The real path costs the workers more than the path without the row.
+    assert full["submit_cpu_ms"]["workers"] > limits["submit_cpu_ms"]["workers"]
