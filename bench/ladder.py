@@ -67,12 +67,11 @@ def _cpu_by_process(server: Server) -> dict[str, float]:
 
 def _round(server: Server, job, seconds: float, concurrency: int) -> dict:
     before: dict[str, float] = {}
-    r = load.run(
+    r = load.saturate(
         server.port,
         job,
         concurrency=concurrency,
-        max_requests=100_000,
-        max_seconds=seconds,
+        seconds=seconds,
         on_start=lambda: before.update(_cpu_by_process(server)),
     )
     after = _cpu_by_process(server)

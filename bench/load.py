@@ -151,6 +151,25 @@ def run(
     }
 
 
+def saturate(
+    port: int,
+    make_job: Callable[[int], Job],
+    *,
+    concurrency: int,
+    seconds: float,
+    on_start: Callable[[], object] | None = None,
+) -> dict:
+    """One throughput round: as many requests as `seconds` allow."""
+    return run(
+        port,
+        make_job,
+        concurrency=concurrency,
+        max_requests=100_000,
+        max_seconds=seconds,
+        on_start=on_start,
+    )
+
+
 class Healthz(Job):
     def build(self, seq: int) -> Request:
         return Request("GET", "/healthz")

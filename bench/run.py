@@ -201,12 +201,11 @@ def throughput(server: Server, rounds: int, seconds: float, concurrency: int) ->
 
     def measured(job) -> dict:
         mark: list[float] = []
-        r = load.run(
+        r = load.saturate(
             server.port,
             job,
             concurrency=concurrency,
-            max_requests=100_000,
-            max_seconds=seconds,
+            seconds=seconds,
             on_start=lambda: mark.append(server.cpu_seconds()),
         )
         r["server_cpu_seconds"] = server.cpu_seconds() - mark[0]
