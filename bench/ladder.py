@@ -17,7 +17,6 @@ bench/results/.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -27,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import load, submit
-from .run import PG_URL, REDIS_URL, RESULTS, base_env, log, pg_clone, sqlite_copy, stage
+from .run import PG_URL, REDIS_URL, base_env, log, pg_clone, publish, sqlite_copy, stage
 from .server import ROOT, Server
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -162,12 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
             time.sleep(1)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
-    text = json.dumps(figures, ensure_ascii=False, indent=1)
-    if not args.no_save:
-        RESULTS.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        (RESULTS / f"{stamp}-ladder-{args.db}.json").write_text(text + "\n")
-    print(text)
+    publish(figures, f"ladder-{args.db}", save=not args.no_save)
     return figures
 
 

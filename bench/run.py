@@ -484,13 +484,18 @@ def main(argv: list[str] | None = None) -> dict:
         figures[db] = bench_database(db, args, use_redis)
     figures["run"]["seconds"] = round(time.perf_counter() - started, 1)
     result = {"figures": figures, "targets": targets.evaluate(figures)}
+    publish(result, args.scale, save=not args.no_save)
+    return result
+
+
+def publish(result: dict, label: str, *, save: bool) -> None:
+    """Prints the run's JSON object and keeps it as bench/results/<UTC time>-<label>.json."""
     text = json.dumps(result, ensure_ascii=False, indent=1, default=str)
-    if not args.no_save:
+    if save:
         RESULTS.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        (RESULTS / f"{stamp}-{args.scale}.json").write_text(text + "\n")
+        (RESULTS / f"{stamp}-{label}.json").write_text(text + "\n")
     print(text)
-    return result
 
 
 def _mem_gib() -> float | None:
