@@ -268,23 +268,39 @@ def _merge(runs: list[dict]) -> dict:
 
 
 def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
-    """Submit `count` cases while one worker is SIGKILLed; every acknowledged code must be stored once."""
+    """Submit `count` cases while two workers are SIGKILLed; every acknowledged code
+    must be stored once."""
     if not submit.http_available(server.port):
         return {"skipped": "no public submission endpoint on this branch yet"}
     run_id = f"{int(time.time())}"
     killed: list[int] = []
+    acknowledged_so_far = threading.Semaphore(0)
+    done = threading.Event()
+    # Two of the original workers (never one just started in a killed one's place:
+    # granian stops a worker slot that dies twice within seconds).
+    targets = server.worker_pids()[:2]
 
     def killer() -> None:
-        time.sleep(0.5)
-        killed.append(server.kill_worker())
-        time.sleep(0.5)
-        killed.append(server.kill_worker())
+        # Killed while the submissions run, at a third and two thirds of them, so
+        # some answers are cut on the way and resent, whatever the machine's speed.
+        for target in targets:
+            for _ in range(max(1, count // 3)):
+                while not acknowledged_so_far.acquire(timeout=0.1):
+                    if done.is_set():
+                        return
+            killed.append(server.kill_worker(target))
 
-    # Killed while the submissions run: the clients have fetched their forms by then.
+    class Counted(submit.SubmitJob):
+        def check(self, status, headers, body):
+            ok, code = super().check(status, headers, body)
+            if ok:
+                acknowledged_so_far.release()
+            return ok, code
+
     t = threading.Thread(target=killer)
     result = load.run(
         server.port,
-        lambda i: submit.SubmitJob(i, run_id=run_id),
+        lambda i: Counted(i, run_id=run_id),
         concurrency=concurrency,
         max_requests=count,
         max_seconds=120,
@@ -292,6 +308,7 @@ def no_loss(server: Server, env: dict, count: int, concurrency: int) -> dict:
         retries=3,
         on_start=t.start,
     )
+    done.set()
     t.join()
     server.wait_replaced()
     acknowledged = [[submit.marker(run_id, seq), code] for seq, code in result["results"]]

@@ -127,9 +127,9 @@ class Server:
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / tick
 
-    def kill_worker(self) -> int:
+    def kill_worker(self, pid: int | None = None) -> int:
         """SIGKILL one worker (as the kernel's OOM killer would); the arbiter replaces it."""
-        pid = self.worker_pids()[0]
+        pid = pid or self.worker_pids()[0]
         os.kill(pid, signal.SIGKILL)
         self.killed.append(pid)
         return pid
