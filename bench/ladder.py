@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import load, submit
-from .run import PG_URL, REDIS_URL, base_env, log, pg_clone, publish, sqlite_copy, stage
-from .server import ROOT, Server
+from .run import REDIS_URL, base_env, load_dataset, log, publish, stage
+from .server import ROOT, Server, process_stat
 
 TICK = os.sysconf("SC_CLK_TCK")
 STEPS = ("answer", "parse", "limits", "nosync", "full")  # and "nolimits" (--steps)
@@ -38,26 +38,21 @@ def _cpu_by_process(server: Server) -> dict[str, float]:
     workers = set(server.worker_pids())
     out: dict[str, float] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        stat = process_stat(int(entry)) if entry.isdigit() else None
+        if stat is None:
             continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw.rsplit(")", 1)[1].split()
-        pid = int(entry)
-        if pid == os.getpid():
+        name, _, seconds = stat
+        if int(entry) == os.getpid():
             kind = "load generator"
-        elif pid in workers:
+        elif int(entry) in workers:
             kind = "workers"
-        elif comm.startswith("postgres"):
+        elif name.startswith("postgres"):
             kind = "postgresql"
-        elif comm.startswith("redis"):
+        elif name.startswith("redis"):
             kind = "redis"
         else:
             kind = "other"
-        out[kind] = out.get(kind, 0) + (int(fields[11]) + int(fields[12])) / TICK
+        out[kind] = out.get(kind, 0) + seconds
     cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     out["interrupts"] = (cpu[5] + cpu[6]) / TICK
     out["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / TICK  # all but idle and iowait
@@ -117,7 +112,9 @@ def _step(env: dict, step: str, args) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.ladder", description=__doc__.split("\n")[0])
     p.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
-    p.add_argument("--reuse", help="a kept data set (PostgreSQL DBNAME, SQLite DIR); else tiny")
+    p.add_argument(
+        "--reuse", help="a kept data set (PostgreSQL DBNAME[:DIR], SQLite DIR); else tiny"
+    )
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--round-seconds", type=float, default=3.0)
     p.add_argument("--concurrency", type=int, default=8)
@@ -131,18 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
     env = base_env(var_dir, args.db, use_redis=True)
     env["PYTHONPATH"] = str(ROOT)
     try:
-        if args.reuse and args.db == "postgresql":
-            pg_clone(args.reuse, PG_URL)
-            dataset = stage(env, "reuse")
-        elif args.reuse:
-            sqlite_copy(args.reuse, var_dir)
-            dataset = stage(env, "reuse")
-        else:
-            if args.db == "postgresql":
-                from .run import pg_recreate
-
-                pg_recreate(PG_URL)
-            dataset = stage(env, "setup", {"scale": "tiny"})
+        dataset = load_dataset(args.db, env, var_dir, reuse=args.reuse, scale="tiny")
         submit.PLACES[:] = dataset.get("submit_places", [])
         figures = {
             "run": {

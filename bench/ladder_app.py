@@ -17,20 +17,17 @@ and one beside them:
 
 from __future__ import annotations
 
+import io
 import os
 
 from config.wsgi import granian_application  # first: sets Django up
 
 # isort: split
-from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
-from django.http import QueryDict
 
 from cases import fastintake, services, views
-from orgs.models import OrgNode
 
 STEP = os.environ.get("BENCH_LADDER_STEP", "full")
-STEPS = ("answer", "parse", "limits", "nosync", "full", "nolimits")
 _DONE = [("Location", "/submit/done/LADDER2345/"), ("Content-Length", "0")]
 
 
@@ -38,19 +35,11 @@ def _busy_path_until(step: str, environ: dict) -> None:
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     if step == "answer":
         return
-    fields = fastintake.plain_form(environ.get("CONTENT_TYPE", ""), body)
-    request = WSGIRequest(environ)
-    post = QueryDict(mutable=True)
-    for key, values in fields.items():
-        post.setlist(key, values)
-    request.POST = post
-    fastintake._CSRF.process_request(request)
-    if fastintake._CSRF.process_view(request, views.submit, (), {}) is not None:
-        raise RuntimeError("CSRF refused")
-    place_id = int(post["place"])
-    form = views.submission_form(post)
-    form["place"] = OrgNode(pk=place_id, kind=fastintake._Cache.fresh().places[place_id])
-    form["category"] = None
+    environ["wsgi.input"] = io.BytesIO(body)  # as the fast path leaves it
+    prepared = fastintake.prepare(environ, body)  # the real path's own first half
+    if prepared is None:
+        raise RuntimeError("the fast path would hand this submission to the full view")
+    request, form = prepared
     if step == "parse":
         return
     if step == "nolimits":

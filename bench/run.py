@@ -371,6 +371,29 @@ def _step(fig: dict, key: str, fn) -> None:
         fig[key] = {"error": str(exc)[-2000:]}
 
 
+def load_dataset(db: str, env: dict, var_dir: Path, *, reuse: str | None, scale: str) -> dict:
+    """The run's data set: a copy of a kept one, migrated to this code (`reuse`), or
+    one generated at `scale`. Returns the stage's figures."""
+    if not reuse:
+        if db == "postgresql":
+            pg_recreate(PG_URL)
+        return stage(env, "setup", {"scale": scale})
+    t0 = time.perf_counter()
+    if db == "postgresql":
+        # "DBNAME" or "DBNAME:DIR", DIR the var dir it was generated with
+        # (textintel keeps its trained models there).
+        name, _, models_dir = reuse.partition(":")
+        pg_clone(name, PG_URL)
+        if models_dir and (Path(models_dir) / "models").is_dir():
+            shutil.copytree(Path(models_dir) / "models", var_dir / "models")
+    else:
+        sqlite_copy(reuse, var_dir)
+    copied = round(time.perf_counter() - t0, 1)
+    figures = stage(env, "reuse")
+    figures.update(reused_from=reuse, copy_seconds=copied)
+    return figures
+
+
 def bench_database(db: str, args, use_redis: bool) -> dict:
     var_dir = Path(tempfile.mkdtemp(prefix=f"banshi-bench-{db}-"))
     env = base_env(var_dir, db, use_redis)
@@ -378,26 +401,12 @@ def bench_database(db: str, args, use_redis: bool) -> dict:
     try:
         reuse = args.reuse.get(db)
         t0 = time.perf_counter()
+        what = f"copying the kept data set {reuse}" if reuse else f"the {args.scale} data set"
+        log(f"{db}: {what}")
+        fig["dataset"] = load_dataset(db, env, var_dir, reuse=reuse, scale=args.scale)
         if reuse:
-            log(f"{db}: copying the kept data set {reuse}")
-            if db == "postgresql":
-                # "DBNAME" or "DBNAME:DIR", DIR the var dir it was generated with
-                # (textintel keeps its trained models there).
-                name, _, models_dir = reuse.partition(":")
-                pg_clone(name, PG_URL)
-                if models_dir and (Path(models_dir) / "models").is_dir():
-                    shutil.copytree(Path(models_dir) / "models", var_dir / "models")
-            else:
-                sqlite_copy(reuse, var_dir)
-            copied = round(time.perf_counter() - t0, 1)
-            fig["dataset"] = stage(env, "reuse")
-            fig["dataset"].update(reused_from=reuse, copy_seconds=copied)
             day_cases = max(1, fig["dataset"]["counts"].get("cases", 0) // 730)
         else:
-            if db == "postgresql":
-                pg_recreate(PG_URL)
-            log(f"{db}: generating the {args.scale} data set")
-            fig["dataset"] = stage(env, "setup", {"scale": args.scale})
             day_cases = max(1, dataset_cases(args.scale) // 730)
         fig["dataset"]["seconds"] = round(time.perf_counter() - t0, 1)
         submit.PLACES[:] = fig["dataset"].pop("submit_places", [])

@@ -15,6 +15,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def process_stat(pid: int) -> tuple[str, str, float] | None:
+    """(name, state, user + system CPU seconds) of a process from /proc, None if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+    return name, rest[0], (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,25 +117,14 @@ class Server:
             return []
         live = []
         for pid in map(int, text.split()):
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in ("Z", "X"):
+            stat = process_stat(pid)
+            if stat is not None and stat[1] not in ("Z", "X"):
                 live.append(pid)
         return live
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the live workers so far (for CPU per request)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / tick
+        return sum(stat[2] for pid in self.worker_pids() if (stat := process_stat(pid)))
 
     def kill_worker(self, pid: int | None = None) -> int:
         """SIGKILL one worker (as the kernel's OOM killer would); the arbiter replaces it."""

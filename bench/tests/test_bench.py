@@ -235,7 +235,6 @@ def test_cost_ladder_steps_on_this_database(monkeypatch):
     db = "postgresql" if url.startswith("postgres") else "sqlite"
     if db == "postgresql":
         scratch = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_laddersmoke"
-        monkeypatch.setattr(ladder, "PG_URL", scratch)
         monkeypatch.setattr(run, "PG_URL", scratch)
     redis_db = 10 if db == "sqlite" else 9
     monkeypatch.setattr(ladder, "REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
